@@ -1,0 +1,131 @@
+"""Every attribute, event and metric name this package emits, with units and buckets.
+
+Names follow the OpenTelemetry GenAI semantic conventions (v1.41). They are
+spelled out here rather than imported from ``opentelemetry.semconv._incubating``
+because that module is private, changes between releases, and is not present in
+every version we support; the tests check these values against the installed
+semconv package so a rename cannot slip by.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# --- GenAI attributes -------------------------------------------------------
+GEN_AI_OPERATION_NAME: Final = "gen_ai.operation.name"
+GEN_AI_PROVIDER_NAME: Final = "gen_ai.provider.name"
+GEN_AI_REQUEST_MODEL: Final = "gen_ai.request.model"
+GEN_AI_REQUEST_TEMPERATURE: Final = "gen_ai.request.temperature"
+GEN_AI_REQUEST_MAX_TOKENS: Final = "gen_ai.request.max_tokens"
+GEN_AI_REQUEST_TOP_P: Final = "gen_ai.request.top_p"
+GEN_AI_REQUEST_TOP_K: Final = "gen_ai.request.top_k"
+GEN_AI_REQUEST_STOP_SEQUENCES: Final = "gen_ai.request.stop_sequences"
+GEN_AI_REQUEST_SEED: Final = "gen_ai.request.seed"
+GEN_AI_REQUEST_FREQUENCY_PENALTY: Final = "gen_ai.request.frequency_penalty"
+GEN_AI_REQUEST_PRESENCE_PENALTY: Final = "gen_ai.request.presence_penalty"
+GEN_AI_REQUEST_CHOICE_COUNT: Final = "gen_ai.request.choice.count"
+GEN_AI_REQUEST_STREAM: Final = "gen_ai.request.stream"
+GEN_AI_RESPONSE_MODEL: Final = "gen_ai.response.model"
+GEN_AI_RESPONSE_ID: Final = "gen_ai.response.id"
+GEN_AI_RESPONSE_FINISH_REASONS: Final = "gen_ai.response.finish_reasons"
+GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: Final = "gen_ai.response.time_to_first_chunk"
+GEN_AI_USAGE_INPUT_TOKENS: Final = "gen_ai.usage.input_tokens"
+GEN_AI_USAGE_OUTPUT_TOKENS: Final = "gen_ai.usage.output_tokens"
+GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: Final = "gen_ai.usage.cache_read.input_tokens"
+GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: Final = "gen_ai.usage.cache_creation.input_tokens"
+GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: Final = "gen_ai.usage.reasoning.output_tokens"
+GEN_AI_TOKEN_TYPE: Final = "gen_ai.token.type"
+GEN_AI_TOOL_NAME: Final = "gen_ai.tool.name"
+GEN_AI_TOOL_CALL_ID: Final = "gen_ai.tool.call.id"
+GEN_AI_TOOL_DESCRIPTION: Final = "gen_ai.tool.description"
+GEN_AI_TOOL_TYPE: Final = "gen_ai.tool.type"
+GEN_AI_TOOL_CALL_ARGUMENTS: Final = "gen_ai.tool.call.arguments"
+GEN_AI_TOOL_CALL_RESULT: Final = "gen_ai.tool.call.result"
+GEN_AI_AGENT_NAME: Final = "gen_ai.agent.name"
+GEN_AI_CONVERSATION_ID: Final = "gen_ai.conversation.id"
+GEN_AI_INPUT_MESSAGES: Final = "gen_ai.input.messages"
+GEN_AI_OUTPUT_MESSAGES: Final = "gen_ai.output.messages"
+GEN_AI_SYSTEM_INSTRUCTIONS: Final = "gen_ai.system_instructions"
+GEN_AI_RETRIEVAL_QUERY_TEXT: Final = "gen_ai.retrieval.query.text"
+GEN_AI_RETRIEVAL_DOCUMENTS: Final = "gen_ai.retrieval.documents"
+ERROR_TYPE: Final = "error.type"
+
+# gen_ai.operation.name values
+OP_CHAT: Final = "chat"
+OP_TEXT_COMPLETION: Final = "text_completion"
+OP_EXECUTE_TOOL: Final = "execute_tool"
+OP_RETRIEVAL: Final = "retrieval"
+OP_INVOKE_AGENT: Final = "invoke_agent"
+
+TOKEN_TYPE_INPUT: Final = "input"
+TOKEN_TYPE_OUTPUT: Final = "output"
+
+# --- LangChain attributes ---------------------------------------------------
+LANGCHAIN_RUN_ID: Final = "langchain.run.id"
+LANGCHAIN_RUN_TYPE: Final = "langchain.run.type"
+LANGCHAIN_RUN_NAME: Final = "langchain.run.name"
+LANGCHAIN_RUN_TAGS: Final = "langchain.run.tags"
+LANGCHAIN_METADATA_PREFIX: Final = "langchain.metadata."
+LANGCHAIN_CHAIN_INPUTS: Final = "langchain.chain.inputs"
+LANGCHAIN_CHAIN_OUTPUTS: Final = "langchain.chain.outputs"
+LANGCHAIN_COST_USD: Final = "langchain.llm.cost_usd"
+LANGCHAIN_COST_UNKNOWN: Final = "langchain.llm.cost_unknown"
+LANGGRAPH_NODE: Final = "langgraph.node"
+LANGGRAPH_STEP: Final = "langgraph.step"
+
+# --- Events -----------------------------------------------------------------
+EVENT_FIRST_CHUNK: Final = "gen_ai.first_chunk"
+EVENT_RETRY: Final = "retry"
+EVENT_AGENT_ACTION: Final = "gen_ai.agent.action"
+EVENT_AGENT_FINISH: Final = "gen_ai.agent.finish"
+
+# --- Metrics ----------------------------------------------------------------
+METRIC_TOKEN_USAGE: Final = "gen_ai.client.token.usage"
+METRIC_OPERATION_DURATION: Final = "gen_ai.client.operation.duration"
+METRIC_TIME_TO_FIRST_CHUNK: Final = "gen_ai.client.operation.time_to_first_chunk"
+METRIC_LLM_COST: Final = "langchain.llm.cost"
+METRIC_RUN_DURATION: Final = "langchain.run.duration"
+
+UNIT_TOKEN: Final = "{token}"
+UNIT_SECONDS: Final = "s"
+UNIT_USD: Final = "{USD}"
+
+# Explicit bucket boundaries advised by the GenAI semantic conventions.
+DURATION_BUCKETS: Final = (
+    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+)
+TOKEN_BUCKETS: Final = (
+    1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+)
+
+# --- Provider names: LangChain's ``ls_provider`` -> semconv gen_ai.provider.name
+PROVIDER_NAMES: Final[dict[str, str]] = {
+    "openai": "openai",
+    "azure": "azure.ai.openai",
+    "azure_openai": "azure.ai.openai",
+    "azureopenai": "azure.ai.openai",
+    "azure_ai": "azure.ai.inference",
+    "azure_ai_inference": "azure.ai.inference",
+    "anthropic": "anthropic",
+    "amazon_bedrock": "aws.bedrock",
+    "bedrock": "aws.bedrock",
+    "bedrock_converse": "aws.bedrock",
+    "aws_bedrock": "aws.bedrock",
+    "google_vertexai": "gcp.vertex_ai",
+    "vertexai": "gcp.vertex_ai",
+    "google_anthropic_vertex": "gcp.vertex_ai",
+    "google_genai": "gcp.gen_ai",
+    "google_gemini": "gcp.gemini",
+    "google": "gcp.gen_ai",
+    "mistral": "mistral_ai",
+    "mistralai": "mistral_ai",
+    "mistral_ai": "mistral_ai",
+    "cohere": "cohere",
+    "groq": "groq",
+    "deepseek": "deepseek",
+    "xai": "x_ai",
+    "x_ai": "x_ai",
+    "perplexity": "perplexity",
+    "ibm": "ibm.watsonx.ai",
+    "watsonx": "ibm.watsonx.ai",
+}
