@@ -36,19 +36,8 @@ _BOUNDARIES = frozenset("-_:@/ ")
 # Cross-region inference profiles and model vendors in AWS Bedrock ids,
 # e.g. "us.anthropic.claude-3-5-sonnet-20241022-v2:0".
 _BEDROCK_REGIONS = ("us.", "eu.", "apac.", "global.", "us-gov.", "jp.", "au.", "ca.")
-_BEDROCK_VENDORS = (
-    "anthropic.",
-    "amazon.",
-    "meta.",
-    "mistral.",
-    "cohere.",
-    "ai21.",
-    "deepseek.",
-    "openai.",
-    "qwen.",
-    "writer.",
-    "moonshot.",
-)
+_BEDROCK_VENDORS: tuple[str, ...] = ("anthropic.", "amazon.", "meta.", "mistral.", "cohere.")
+_BEDROCK_VENDORS += ("ai21.", "deepseek.", "openai.", "qwen.", "writer.", "moonshot.")
 
 
 class PriceFileError(ValueError):
@@ -96,12 +85,13 @@ class ModelPrice:
 class PriceTable:
     """Immutable map of lowercase model names to prices, with fuzzy lookup."""
 
-    __slots__ = ("_cache", "_entries")
+    __slots__ = ("_cache", "_entries", "_longest")
 
     def __init__(self, entries: Mapping[str, ModelPrice]) -> None:
         self._entries: dict[str, ModelPrice] = {
             name.strip().lower(): price for name, price in entries.items()
         }
+        self._longest = max(map(len, self._entries), default=0)
         self._cache: dict[tuple[str | None, ...], tuple[str, ModelPrice] | None] = {}
 
     @classmethod
@@ -167,7 +157,7 @@ class PriceTable:
     def _match(self, name: str) -> str | None:
         if name in self._entries:
             return name
-        for end in range(len(name) - 1, 0, -1):
+        for end in range(min(len(name) - 1, self._longest), 0, -1):
             if name[end] in _BOUNDARIES and name[:end] in self._entries:
                 return name[:end]
         return None

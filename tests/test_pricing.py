@@ -145,6 +145,8 @@ def test_lookup_prefix_must_end_at_a_separator(model: str) -> None:
         ("models/gemini-2.5-pro", "gemini-2.5-pro"),
         ("meta-llama/llama-4-scout-17b-16e-instruct", "llama-4-scout-17b-16e-instruct"),
         ("anthropic/claude-sonnet-4.5", "claude-sonnet-4"),
+        ("qwen/qwen3-32b", "qwen3-32b"),
+        ("moonshotai/kimi-k2-instruct-0905", "kimi-k2-instruct"),
         ("claude-3-5-sonnet-v2@20241022", "claude-3-5-sonnet"),
     ],
 )
@@ -382,3 +384,17 @@ def test_lookup_never_raises(names: list[str | None]) -> None:
     """Lookup on arbitrary text returns a match or None and never raises."""
     found = default_table().lookup(*names)
     assert found is None or isinstance(found[1], ModelPrice)
+
+
+def test_lookup_tolerates_non_string_names() -> None:
+    """Non-string model values (even unhashable ones) are skipped, never raised on."""
+    table = default_table()
+    assert table.lookup(["gpt-4o"], "gpt-4o") == table.lookup("gpt-4o")  # type: ignore[arg-type]
+    assert table.lookup(42) is None  # type: ignore[arg-type]
+
+
+def test_merging_nothing_keeps_the_table() -> None:
+    """Merging an empty override returns the same table, and repr shows its size."""
+    table = default_table()
+    assert table.merged({}) is table
+    assert repr(table) == f"PriceTable({len(table)} models)"
