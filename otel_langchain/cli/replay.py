@@ -1,0 +1,79 @@
+"""``otel-langchain replay FILE --endpoint URL``: send a file's telemetry to OTLP."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from otel_langchain.cli._common import CliError, common_options
+from otel_langchain.cli._endpoint import parse_headers, resolve_protocol
+from otel_langchain.cli._render import make_console
+
+DESCRIPTION = """\
+Send every span and metric in an OTLP/JSON file (written by otel-langchain or by
+the Collector's file exporter) to an OTLP endpoint, one export request per line.
+The whole file is checked before anything is sent."""
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register the ``replay`` subcommand."""
+    parser = subparsers.add_parser(
+        "replay",
+        help="send an OTLP/JSON file's spans and metrics to an OTLP endpoint",
+        description=DESCRIPTION,
+        parents=[common_options()],
+    )
+    parser.add_argument("file", metavar="FILE", type=Path, help="OTLP/JSON file (JSON lines)")
+    parser.add_argument(
+        "--endpoint",
+        metavar="URL",
+        default=os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"),
+        help="OTLP receiver, e.g. http://localhost:4317 (default: OTEL_EXPORTER_OTLP_ENDPOINT)",
+    )
+    parser.add_argument(
+        "--protocol",
+        choices=("grpc", "http/protobuf"),
+        default=None,
+        help="OTLP protocol (default: OTEL_EXPORTER_OTLP_PROTOCOL, else grpc)",
+    )
+    parser.add_argument(
+        "--header",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="extra request header, repeatable (default: OTEL_EXPORTER_OTLP_HEADERS)",
+    )
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``replay``."""
+    from otel_langchain.exporters.replay import ReplayError, replay
+
+    if not args.endpoint:
+        raise CliError("no endpoint: pass --endpoint URL or set OTEL_EXPORTER_OTLP_ENDPOINT", status=2)
+    if not args.file.is_file():
+        raise CliError(f"{args.file}: no such file", status=2)
+    console = make_console(no_color=args.no_color)
+    protocol = resolve_protocol(args.protocol)
+    headers = parse_headers(args.header)
+    with console.status(f"Sending {args.file} to {args.endpoint} ({protocol})..."):
+        try:
+            result = replay(
+                args.file,
+                endpoint=args.endpoint,
+                protocol=protocol,
+                headers=headers,
+                timeout=args.timeout,
+            )
+        except ValueError as exc:
+            raise CliError(str(exc), status=2) from None
+        except ReplayError as exc:
+            raise CliError(str(exc), status=1) from None
+    console.print(
+        f"Sent {result.spans} spans and {result.metric_points} metric points "
+        f"to {args.endpoint} ({protocol})."
+    )
+    return 0
