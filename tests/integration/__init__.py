@@ -1,0 +1,1 @@
+"""Integration tests: real OTLP receivers, subprocess apps, real servers."""
