@@ -1,11 +1,196 @@
-"""``otel-langchain demo``: placeholder."""
+"""``otel-langchain demo``: a traced LangGraph support agent, offline, in a few seconds."""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from otel_langchain.cli._common import CliError, common_options
+from otel_langchain.cli._endpoint import parse_headers, resolve_protocol
+from otel_langchain.cli._render import make_console, summary_table
+from otel_langchain.cli._summary import ModelRow, Summary
+
+if TYPE_CHECKING:
+    from otel_langchain.configure import Telemetry
+    from otel_langchain.usage import Usage
+
+DEFAULT_SERVICE = "otel-langchain-demo"
+DEFAULT_OUT = "otel-langchain-traces.jsonl"
+JAEGER_URL = "http://localhost:16686"
+GRAFANA_URL = "http://localhost:3000"
+
+DESCRIPTION = f"""\
+Run a small LangGraph support agent offline (a scripted chat model that reports
+usage like OpenAI, two tools - one fails once and is retried - a retriever,
+streaming and a custom progress event) through a few conversations, traced
+with otel-langchain. Without an endpoint, spans and metrics go to an OTLP/JSON
+file, printed as trace trees with usage and cost per model. With --endpoint or
+OTEL_EXPORTER_OTLP_ENDPOINT they are exported over OTLP instead. The service
+name is {DEFAULT_SERVICE} unless OTEL_SERVICE_NAME or --service-name says otherwise."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``demo`` subcommand."""
-    parser = subparsers.add_parser("demo", help="run a small traced LangGraph agent offline")
-    parser.set_defaults(run=lambda args: 0)
+    parser = subparsers.add_parser(
+        "demo",
+        help="run a small traced LangGraph agent offline and show its traces",
+        description=DESCRIPTION,
+        parents=[common_options()],
+    )
+    parser.add_argument(
+        "--out", metavar="FILE", type=Path, default=Path(DEFAULT_OUT), help="OTLP/JSON output file"
+    )
+    parser.add_argument(
+        "--endpoint", metavar="URL", help="export over OTLP (default: OTEL_EXPORTER_OTLP_ENDPOINT)"
+    )
+    parser.add_argument("--protocol", choices=("grpc", "http/protobuf"), help="OTLP protocol")
+    parser.add_argument(
+        "--header", metavar="KEY=VALUE", action="append", default=[], help="OTLP request header"
+    )
+    parser.add_argument("--service-name", metavar="NAME", help="service.name of the demo")
+    parser.add_argument("--html", metavar="OUT", type=Path, help="also write an HTML report")
+    parser.set_defaults(run=run)
+
+
+@contextmanager
+def _quiet_configure_warnings() -> Iterator[None]:
+    """Hide configure()'s "providers already global" warning: the demo passes them explicitly."""
+    configure_logger = logging.getLogger("otel_langchain.configure")
+    level = configure_logger.level
+    configure_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        configure_logger.setLevel(level)
+
+
+def _telemetry(args: argparse.Namespace, service: str, endpoint: str | None) -> Telemetry:
+    from otel_langchain.configure import configure
+
+    options: dict[str, Any] = {"service_name": service, "metric_interval": 3600.0}
+    if endpoint:
+        options.update(
+            exporter="otlp",
+            endpoint=endpoint,
+            protocol=resolve_protocol(args.protocol),
+            headers=parse_headers(args.header),
+        )
+    else:
+        options.update(exporter="file", file=args.out)
+    try:
+        with _quiet_configure_warnings():
+            return configure(**options)
+    except ValueError as exc:
+        raise CliError(str(exc), status=2) from None
+
+
+def _converse(console: Console, handler: Any, demo_agent: ModuleType) -> None:
+    """Run every scripted turn, streaming the answers, with a progress bar."""
+    model = demo_agent.ScriptedChatModel(script={t.question: t.replies for t in demo_agent.TURNS})
+    agent = demo_agent.build_agent(
+        model, demo_agent.build_tools(demo_agent.DocsRetriever(docs=demo_agent.DOCS))
+    )
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("Conversations", total=len(demo_agent.TURNS))
+        for turn in demo_agent.TURNS:
+            config = {"callbacks": [handler], "configurable": {"thread_id": turn.thread_id}}
+            answer = []
+            inputs = {"messages": [("user", turn.question)]}
+            for chunk, meta in agent.stream(inputs, config, stream_mode="messages"):
+                if meta.get("langgraph_node") == "agent" and isinstance(chunk.content, str):
+                    answer.append(chunk.content)
+            console.print(f"[bold]{turn.thread_id} >[/bold] {turn.question}")
+            console.print(f"  [dim]{''.join(answer)}[/dim]")
+            progress.advance(task)
+    console.print()
+
+
+def _usage_summary(usage: Usage) -> Summary:
+    rows = [
+        ModelRow(
+            model=name,
+            calls=m.calls,
+            input_tokens=m.input_tokens,
+            output_tokens=m.output_tokens,
+            cache_read_tokens=m.cache_read_tokens,
+            cost_usd=m.cost_usd,
+            cost_unknown_calls=m.unpriced_calls,
+        )
+        for name, m in sorted(usage.by_model.items())
+    ]
+    total = ModelRow(model="total")
+    for row in rows:
+        total.merge(row)
+    return Summary(rows, total, traces=0, spans=0, error_spans=0, metric_points=0)
+
+
+def _fresh(out: Path) -> None:
+    """Remove an earlier run's file, so the report shows this run only."""
+    try:
+        out.unlink(missing_ok=True)
+    except OSError as exc:
+        raise CliError(f"cannot replace {out}: {exc.strerror or exc}", status=2) from None
+
+
+def _report_otlp(console: Console, usage: Usage, endpoint: str, service: str) -> None:
+    console.print(summary_table(_usage_summary(usage)))
+    console.print(f"\nExported traces and metrics over OTLP to {endpoint}.")
+    console.print(f"  Jaeger:  {JAEGER_URL}/search?service={service}")
+    console.print(f"  Grafana: {GRAFANA_URL}")
+
+
+def _report_file(console: Console, args: argparse.Namespace) -> None:
+    from otel_langchain.cli import view
+
+    data = view.load(args.out)
+    view.show(console, data)
+    if args.html is not None:
+        view.write_html(console, data, args.html, title=f"otel-langchain demo ({args.out.name})")
+    console.print(
+        f"\nTraces written to {args.out}. Look again with: otel-langchain view {args.out}"
+    )
+    console.print("Send them to an OTLP endpoint: otel-langchain replay FILE --endpoint URL")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``demo``."""
+    try:
+        from otel_langchain import OTelCallbackHandler
+        from otel_langchain.cli import _demo_agent
+        from otel_langchain.usage import track_usage
+    except ImportError as exc:  # langgraph is an extra
+        raise CliError(f"the demo needs {exc.name}: pip install 'otel-langchain[demo]'") from None
+    console = make_console(no_color=args.no_color)
+    service = args.service_name or os.environ.get("OTEL_SERVICE_NAME") or DEFAULT_SERVICE
+    endpoint = args.endpoint or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None
+    if endpoint:
+        from otel_langchain.cli.doctor import check_export
+
+        protocol = resolve_protocol(args.protocol)
+        check_export(endpoint, protocol, parse_headers(args.header), timeout=5.0)
+    else:
+        _fresh(args.out)
+    telemetry = _telemetry(args, service, endpoint)
+    handler = OTelCallbackHandler(
+        tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider
+    )
+    try:
+        with track_usage() as usage:
+            _converse(console, handler, _demo_agent)
+    finally:
+        telemetry.shutdown()
+    if endpoint:
+        _report_otlp(console, usage, endpoint, service)
+    else:
+        _report_file(console, args)
+    return 0

@@ -146,9 +146,8 @@ def _report_check(console: Console, args: argparse.Namespace, exporter: str) -> 
     headers = parse_headers(args.header)
     with console.status(f"Sending one span to {endpoint} ({protocol})..."):
         seconds = check_export(endpoint, protocol, headers, args.timeout)
-    console.print(
-        f"[green]OK[/green] {endpoint} accepted an OTLP export ({protocol}, {seconds * 1000:.0f} ms)."
-    )
+    took = f"{protocol}, {seconds * 1000:.0f} ms"
+    console.print(f"[green]OK[/green] {endpoint} accepted an OTLP export ({took}).")
     return 0
 
 

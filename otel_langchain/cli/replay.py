@@ -53,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
     from otel_langchain.exporters.replay import ReplayError, replay
 
     if not args.endpoint:
-        raise CliError("no endpoint: pass --endpoint URL or set OTEL_EXPORTER_OTLP_ENDPOINT", status=2)
+        raise CliError(
+            "no endpoint: pass --endpoint URL or set OTEL_EXPORTER_OTLP_ENDPOINT", status=2
+        )
     if not args.file.is_file():
         raise CliError(f"{args.file}: no such file", status=2)
     console = make_console(no_color=args.no_color)
