@@ -2,4 +2,28 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from otel_langchain.handler import OTelCallbackHandler
+from otel_langchain.instrumentation import LangChainInstrumentor, instrument, uninstrument
+from otel_langchain.usage import ModelUsage, Usage, track_usage
+from otel_langchain.version import __version__
+
+__all__ = [
+    "LangChainInstrumentor",
+    "ModelUsage",
+    "OTelCallbackHandler",
+    "Usage",
+    "__version__",
+    "configure",
+    "instrument",
+    "track_usage",
+    "uninstrument",
+]
+
+
+def __getattr__(name: str) -> object:
+    # configure() pulls in the SDK exporters: import it only when asked for.
+    if name == "configure":
+        from otel_langchain.configure import configure
+
+        return configure
+    raise AttributeError(f"module 'otel_langchain' has no attribute {name!r}")

@@ -1,0 +1,184 @@
+"""Pure functions: LangChain callback payloads -> semconv attribute values.
+
+Every function here accepts whatever LangChain (or a third-party integration)
+hands it and returns ``None``/empty for shapes it does not know; none raises on
+odd input (property-tested).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from otel_langchain import _semconv as sc
+from otel_langchain._content import is_secret_key, scrub
+
+_LLM_TYPE_PROVIDERS = {
+    "openai": "openai",
+    "openai-chat": "openai",
+    "azure-openai-chat": "azure.ai.openai",
+    "azure-openai": "azure.ai.openai",
+    "anthropic-chat": "anthropic",
+    "anthropic": "anthropic",
+    "amazon_bedrock": "aws.bedrock",
+    "amazon_bedrock_chat": "aws.bedrock",
+    "amazon_bedrock_converse_chat": "aws.bedrock",
+    "vertexai": "gcp.vertex_ai",
+    "chat-google-generative-ai": "gcp.gen_ai",
+    "mistralai-chat": "mistral_ai",
+    "cohere-chat": "cohere",
+    "groq-chat": "groq",
+    "chat-deepseek": "deepseek",
+    "xai-chat": "x_ai",
+}
+_MODEL_KEYS = ("model", "model_name", "model_id", "modelId", "deployment_name", "azure_deployment")
+_REQUEST_PARAMS: tuple[tuple[str, str, type], ...] = (
+    ("temperature", sc.GEN_AI_REQUEST_TEMPERATURE, float),
+    ("max_tokens", sc.GEN_AI_REQUEST_MAX_TOKENS, int),
+    ("max_completion_tokens", sc.GEN_AI_REQUEST_MAX_TOKENS, int),
+    ("max_output_tokens", sc.GEN_AI_REQUEST_MAX_TOKENS, int),
+    ("maxTokens", sc.GEN_AI_REQUEST_MAX_TOKENS, int),
+    ("num_predict", sc.GEN_AI_REQUEST_MAX_TOKENS, int),
+    ("top_p", sc.GEN_AI_REQUEST_TOP_P, float),
+    ("topP", sc.GEN_AI_REQUEST_TOP_P, float),
+    ("top_k", sc.GEN_AI_REQUEST_TOP_K, float),
+    ("frequency_penalty", sc.GEN_AI_REQUEST_FREQUENCY_PENALTY, float),
+    ("presence_penalty", sc.GEN_AI_REQUEST_PRESENCE_PENALTY, float),
+    ("seed", sc.GEN_AI_REQUEST_SEED, int),
+    ("random_seed", sc.GEN_AI_REQUEST_SEED, int),
+    ("n", sc.GEN_AI_REQUEST_CHOICE_COUNT, int),
+)
+_CONVERSATION_KEYS = ("thread_id", "session_id", "conversation_id")
+_AGENT_NAMES = frozenset({"AgentExecutor", "LangGraph"})
+_INTERNAL_METADATA = ("ls_", "langgraph_", "lc_", "checkpoint_")
+
+
+def provider_name(metadata: Mapping[str, Any] | None, invocation: Mapping[str, Any] | None) -> str | None:
+    """gen_ai.provider.name from ``ls_provider`` (mapped to semconv), else the ``_type``."""
+    raw = metadata.get("ls_provider") if metadata else None
+    if isinstance(raw, str) and raw:
+        key = raw.lower()
+        return sc.PROVIDER_NAMES.get(key, key)
+    llm_type = invocation.get("_type") if invocation else None
+    if isinstance(llm_type, str):
+        return _LLM_TYPE_PROVIDERS.get(llm_type.lower())
+    return None
+
+
+def request_model(metadata: Mapping[str, Any] | None, invocation: Mapping[str, Any] | None) -> str | None:
+    """gen_ai.request.model from ``ls_model_name``, else the invocation params."""
+    name = metadata.get("ls_model_name") if metadata else None
+    if isinstance(name, str) and name:
+        return name
+    if invocation:
+        for key in _MODEL_KEYS:
+            value = invocation.get(key)
+            if isinstance(value, str) and value:
+                return value
+    return None
+
+
+def _number(value: Any, kind: type) -> float | int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value) if kind is int else float(value)
+
+
+def request_params(metadata: Mapping[str, Any] | None, invocation: Mapping[str, Any] | None) -> dict[str, Any]:
+    """gen_ai.request.* parameters (an allow-list: nothing else of the params is read)."""
+    attrs: dict[str, Any] = {}
+    if invocation:
+        for key, attr, kind in _REQUEST_PARAMS:
+            if attr not in attrs and key in invocation:
+                value = _number(invocation[key], kind)
+                if value is not None:
+                    attrs[attr] = value
+        stop = invocation.get("stop") or invocation.get("stop_sequences")
+        if isinstance(stop, str):
+            attrs[sc.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop]
+        elif isinstance(stop, Sequence) and stop and all(isinstance(s, str) for s in stop):
+            attrs[sc.GEN_AI_REQUEST_STOP_SEQUENCES] = list(stop)
+    if metadata:
+        if sc.GEN_AI_REQUEST_TEMPERATURE not in attrs:
+            value = _number(metadata.get("ls_temperature"), float)
+            if value is not None:
+                attrs[sc.GEN_AI_REQUEST_TEMPERATURE] = value
+        if sc.GEN_AI_REQUEST_MAX_TOKENS not in attrs:
+            value = _number(metadata.get("ls_max_tokens"), int)
+            if value is not None:
+                attrs[sc.GEN_AI_REQUEST_MAX_TOKENS] = value
+        stop = metadata.get("ls_stop")
+        if sc.GEN_AI_REQUEST_STOP_SEQUENCES not in attrs and isinstance(stop, list) and stop:
+            attrs[sc.GEN_AI_REQUEST_STOP_SEQUENCES] = [str(s) for s in stop]
+    return attrs
+
+
+def run_name(serialized: Mapping[str, Any] | None, kwargs: Mapping[str, Any], default: str) -> str:
+    """The run's name: ``name=`` kwarg, else the serialized name or class id."""
+    name = kwargs.get("name")
+    if isinstance(name, str) and name:
+        return name
+    if isinstance(serialized, Mapping):
+        name = serialized.get("name")
+        if isinstance(name, str) and name:
+            return name
+        ident = serialized.get("id")
+        if isinstance(ident, list) and ident and isinstance(ident[-1], str):
+            return ident[-1]
+    return default
+
+
+def is_agent(name: str, metadata: Mapping[str, Any] | None) -> bool:
+    """A LangGraph graph's root run (or a legacy AgentExecutor) is an agent invocation."""
+    if name in _AGENT_NAMES:
+        return True
+    return bool(
+        metadata
+        and metadata.get("ls_integration") == "langgraph"
+        and "langgraph_node" not in metadata
+    )
+
+
+def common(
+    run_id: Any, run_type: str, name: str, tags: Sequence[str] | None,
+    metadata: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """Attributes every span carries: run id/type/name, tags, metadata, LangGraph, conversation."""
+    attrs: dict[str, Any] = {
+        sc.LANGCHAIN_RUN_ID: str(run_id),
+        sc.LANGCHAIN_RUN_TYPE: run_type,
+        sc.LANGCHAIN_RUN_NAME: name,
+    }
+    if tags:
+        clean = [t for t in tags if isinstance(t, str)]
+        if clean:
+            attrs[sc.LANGCHAIN_RUN_TAGS] = clean
+    if metadata:
+        _metadata_attrs(metadata, attrs)
+    return attrs
+
+
+def _metadata_attrs(metadata: Mapping[str, Any], attrs: dict[str, Any]) -> None:
+    for key in _CONVERSATION_KEYS:
+        value = metadata.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
+            attrs[sc.GEN_AI_CONVERSATION_ID] = str(value)
+            break
+    node = metadata.get("langgraph_node")
+    if isinstance(node, str):
+        attrs[sc.LANGGRAPH_NODE] = node
+    step = metadata.get("langgraph_step")
+    if isinstance(step, int) and not isinstance(step, bool):
+        attrs[sc.LANGGRAPH_STEP] = step
+    for key, value in metadata.items():
+        if (
+            not isinstance(key, str)
+            or key.startswith(_INTERNAL_METADATA)
+            or key in _CONVERSATION_KEYS
+            or is_secret_key(key)
+        ):
+            continue
+        if isinstance(value, str):
+            attrs[sc.LANGCHAIN_METADATA_PREFIX + key] = scrub(value)[:1024]
+        elif isinstance(value, (bool, int, float)):
+            attrs[sc.LANGCHAIN_METADATA_PREFIX + key] = value

@@ -1,0 +1,165 @@
+"""Content capture: what may be recorded, credential scrubbing, redaction, truncation.
+
+Content (prompts, completions, tool arguments, chain inputs) is off by default.
+Credentials are never recorded, whatever the setting: keys that name a secret
+are dropped from every mapping we serialize, and values that look like a
+credential are masked in every string we record.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+CAPTURE_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+MAX_LENGTH_ENV = "OTEL_LANGCHAIN_MAX_CONTENT_LENGTH"
+DEFAULT_MAX_LENGTH = 8192
+MASK = "[REDACTED]"
+
+_SECRET_KEY = re.compile(
+    r"(api[_-]?key|apikey|secret|passw(or)?d|passwd|token|authorization|auth[_-]?header|"
+    r"credential|cookie|private[_-]?key|access[_-]?key|session[_-]?key|bearer|signature|"
+    r"client[_-]?secret|x-api-key|subscription[_-]?key)",
+    re.IGNORECASE,
+)
+# Token counters and ids are not secrets even though they contain "token".
+_NOT_SECRET_KEY = re.compile(r"(^|_)(max|input|output|total|prompt|completion|cached|reasoning)"
+                             r"_?tokens?($|_)|tokens?_(count|usage|type)|token_ids?$|tokenizer",
+                             re.IGNORECASE)
+_SECRET_VALUE = re.compile(
+    r"(sk-(ant-|proj-)?[A-Za-z0-9_\-]{8,}"  # OpenAI / Anthropic style keys
+    r"|AKIA[0-9A-Z]{16}"  # AWS access key ids
+    r"|AIza[0-9A-Za-z_\-]{20,}"  # Google API keys
+    r"|gh[pousr]_[A-Za-z0-9]{20,}"  # GitHub tokens
+    r"|xox[abposr]-[A-Za-z0-9\-]{10,}"  # Slack tokens
+    r"|gsk_[A-Za-z0-9]{20,}"  # Groq keys
+    r"|hf_[A-Za-z0-9]{20,}"  # Hugging Face tokens
+    r"|eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]+"  # JWTs
+    r"|(?i:bearer|basic)\s+[A-Za-z0-9._~+/\-]{8,}=*)"
+)
+
+
+def is_secret_key(key: str) -> bool:
+    """Whether a mapping key names a credential (``api_key``, ``password``, ...)."""
+    return bool(_SECRET_KEY.search(key)) and not _NOT_SECRET_KEY.search(key)
+
+
+def scrub(text: str) -> str:
+    """Mask substrings that look like credentials."""
+    if len(text) < 8:
+        return text
+    return _SECRET_VALUE.sub(MASK, text)
+
+
+def capture_enabled(explicit: bool | None) -> bool:
+    """Explicit argument, else the standard env var, else off."""
+    if explicit is not None:
+        return bool(explicit)
+    raw = os.environ.get(CAPTURE_ENV)
+    if raw is None:
+        return False
+    value = raw.strip().lower()
+    if value in ("true", "1", "yes", "on"):
+        return True
+    if value not in ("false", "0", "no", "off", ""):
+        logger.warning("%s=%r is not true/false; content capture stays off", CAPTURE_ENV, raw)
+    return False
+
+
+def max_length(explicit: int | None) -> int:
+    """Explicit argument, else ``OTEL_LANGCHAIN_MAX_CONTENT_LENGTH``, else 8192."""
+    if explicit is not None:
+        if isinstance(explicit, bool) or not isinstance(explicit, int) or explicit < 1:
+            raise ValueError(f"max_content_length must be a positive integer, got {explicit!r}")
+        return explicit
+    raw = os.environ.get(MAX_LENGTH_ENV)
+    if raw is None:
+        return DEFAULT_MAX_LENGTH
+    try:
+        value = int(raw)
+        if value < 1:
+            raise ValueError(raw)
+    except ValueError:
+        logger.warning("%s=%r is not a positive integer; using %d", MAX_LENGTH_ENV, raw,
+                       DEFAULT_MAX_LENGTH)
+        return DEFAULT_MAX_LENGTH
+    return value
+
+
+def drop_secrets(value: Any, depth: int = 0) -> Any:
+    """A JSON-ready copy of ``value`` without credential keys (bounded depth)."""
+    if depth > 12:
+        return "..."
+    if isinstance(value, Mapping):
+        return {
+            str(k): drop_secrets(v, depth + 1)
+            for k, v in value.items()
+            if not (isinstance(k, str) and is_secret_key(k))
+        }
+    if isinstance(value, (list, tuple)):
+        return [drop_secrets(v, depth + 1) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    to_dict = getattr(value, "model_dump", None) or getattr(value, "dict", None)
+    if callable(to_dict) and hasattr(value, "model_fields"):
+        try:
+            return drop_secrets(to_dict(), depth + 1)
+        except Exception:  # an odd model: fall back to its text
+            pass
+    return safe_str(value)
+
+
+def safe_str(value: Any) -> str:
+    """``str(value)`` that never raises."""
+    try:
+        return str(value)
+    except Exception:
+        return f"<unprintable {type(value).__name__}>"
+
+
+def to_json(value: Any) -> str:
+    """Serialize with credentials dropped; never raises."""
+    try:
+        return json.dumps(drop_secrets(value), ensure_ascii=False, default=safe_str)
+    except Exception:
+        return safe_str(value)
+
+
+class ContentPolicy:
+    """Applies scrubbing, the user's ``redact`` and truncation to captured strings."""
+
+    __slots__ = ("enabled", "limit", "redact")
+
+    def __init__(
+        self,
+        *,
+        enabled: bool | None,
+        redact: Callable[[str], str] | None,
+        limit: int | None,
+    ) -> None:
+        if redact is not None and not callable(redact):
+            raise ValueError(f"redact must be a callable str -> str, got {type(redact).__name__}")
+        self.enabled = capture_enabled(enabled)
+        self.redact = redact
+        self.limit = max_length(limit)
+
+    def text(self, value: str) -> str:
+        """Scrub credentials, apply ``redact``, truncate."""
+        value = scrub(value)
+        if self.redact is not None:
+            value = self.redact(value)
+            if not isinstance(value, str):
+                value = safe_str(value)
+        if len(value) > self.limit:
+            value = value[: self.limit] + "...[truncated]"
+        return value
+
+    def json(self, value: Any) -> str:
+        """Serialize ``value`` to JSON, then treat it as captured text."""
+        return self.text(value if isinstance(value, str) else to_json(value))

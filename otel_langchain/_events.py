@@ -1,0 +1,87 @@
+"""Pure functions: event payloads (custom events, retries, exceptions) -> attributes."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Mapping
+from typing import Any
+
+from otel_langchain import _semconv as sc
+from otel_langchain._content import is_secret_key, safe_str, scrub, to_json
+
+_MAX_ATTRS = 64
+_MAX_TEXT = 4096
+_MAX_DEPTH = 4
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub(value)[:_MAX_TEXT]
+    if isinstance(value, (bool, int, float)):
+        return value
+    return None
+
+
+def _sequence(value: list[Any] | tuple[Any, ...]) -> Any:
+    items = [_scalar(v) for v in value]
+    kinds = {type(v) for v in items}
+    if items and None not in items and len(kinds) == 1:
+        return items
+    return scrub(to_json(value))[:_MAX_TEXT]
+
+
+def _flatten(prefix: str, value: Any, out: dict[str, Any], depth: int) -> None:
+    if len(out) >= _MAX_ATTRS:
+        return
+    if isinstance(value, Mapping) and depth < _MAX_DEPTH:
+        for key, item in value.items():
+            key_text = safe_str(key)
+            if not is_secret_key(key_text):
+                _flatten(f"{prefix}.{key_text}" if prefix else key_text, item, out, depth + 1)
+        return
+    key = prefix or "data"
+    if isinstance(value, (list, tuple)):
+        out[key] = _sequence(value)
+        return
+    scalar = _scalar(value)
+    out[key] = scalar if scalar is not None else scrub(to_json(value))[:_MAX_TEXT]
+
+
+def event_attributes(data: Any) -> dict[str, Any]:
+    """Custom event data flattened to attributes (``a.b.c``), secrets dropped, bounded."""
+    out: dict[str, Any] = {}
+    if data is not None:
+        _flatten("", data, out, 0)
+    return out
+
+
+def retry_attributes(retry_state: Any) -> dict[str, Any]:
+    """A tenacity ``RetryCallState`` -> attempt number and the failed attempt's error type."""
+    attrs: dict[str, Any] = {}
+    attempt = getattr(retry_state, "attempt_number", None)
+    if isinstance(attempt, int):
+        attrs[sc.RETRY_ATTEMPT] = attempt
+    outcome = getattr(retry_state, "outcome", None)
+    if outcome is not None and getattr(outcome, "failed", False):
+        exc = outcome.exception()
+        if exc is not None:
+            attrs[sc.ERROR_TYPE] = type(exc).__name__
+            attrs[sc.EXCEPTION_MESSAGE] = scrub(safe_str(exc))[:_MAX_TEXT]
+    return attrs
+
+
+def exception_attributes(error: BaseException) -> dict[str, Any]:
+    """The semconv ``exception`` event attributes; never calls a ``str()`` unguarded."""
+    cls = type(error)
+    qualname = cls.__qualname__ if cls.__module__ == "builtins" else (
+        f"{cls.__module__}.{cls.__qualname__}"
+    )
+    try:
+        stack = "".join(traceback.format_exception(cls, error, error.__traceback__))
+    except Exception:
+        stack = ""
+    return {
+        sc.EXCEPTION_TYPE: qualname,
+        sc.EXCEPTION_MESSAGE: scrub(safe_str(error))[:_MAX_TEXT],
+        sc.EXCEPTION_STACKTRACE: scrub(stack),
+    }

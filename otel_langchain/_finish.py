@@ -1,0 +1,204 @@
+"""Ending runs: status, errors, usage, cost and metrics, then the span ends. Always."""
+
+from __future__ import annotations
+
+from asyncio import CancelledError
+from time import perf_counter
+from typing import Any
+
+from opentelemetry.trace import Status, StatusCode
+
+from otel_langchain import _llm_result as result
+from otel_langchain import _messages as messages
+from otel_langchain import _semconv as sc
+from otel_langchain._content import ContentPolicy, safe_str, scrub
+from otel_langchain._context import leave_run
+from otel_langchain._events import exception_attributes
+from otel_langchain._metrics import Instruments
+from otel_langchain._runs import RunState
+from otel_langchain.pricing import PriceTable
+
+# LangGraph steers graphs with exceptions (interrupts, Command(graph=PARENT));
+# they bubble through runs but are not failures.
+_CONTROL_FLOW = frozenset({"GraphBubbleUp", "GraphInterrupt", "NodeInterrupt", "ParentCommand"})
+_CANCELLED = (GeneratorExit, CancelledError)
+
+
+def _is_control_flow(error: BaseException) -> bool:
+    return any(cls.__name__ in _CONTROL_FLOW for cls in type(error).__mro__)
+
+
+class Finisher:
+    """Ends run spans and records their metrics."""
+
+    __slots__ = ("_content", "_metrics", "_prices")
+
+    def __init__(self, metrics: Instruments, prices: PriceTable, content: ContentPolicy) -> None:
+        self._metrics = metrics
+        self._prices = prices
+        self._content = content
+
+    def close(self, state: RunState, error: BaseException | None,
+              extra: dict[str, Any] | None) -> str | None:
+        """Set the outcome, record ``langchain.run.duration``, revert context, end the span.
+
+        Returns the ``error.type`` recorded, if any.
+        """
+        span = state.span
+        error_type: str | None = None
+        try:
+            if extra and span.is_recording():
+                span.set_attributes(extra)
+            if error is not None:
+                error_type = self._record_error(state, error)
+            attrs = {sc.LANGCHAIN_RUN_TYPE: state.run_type, sc.LANGCHAIN_RUN_NAME: state.name}
+            if error_type is not None:
+                attrs[sc.ERROR_TYPE] = error_type
+            self._metrics.run_duration.record(perf_counter() - state.started_at, attrs)
+        finally:
+            leave_run(state.ctx, state.previous)
+            span.end()
+        return error_type
+
+    def _record_error(self, state: RunState, error: BaseException) -> str | None:
+        span = state.span
+        if isinstance(error, _CANCELLED):
+            span.set_attribute(sc.LANGCHAIN_RUN_CANCELLED, True)
+            return None
+        error_type = type(error).__name__
+        if _is_control_flow(error):
+            span.set_attribute(sc.LANGCHAIN_RUN_CONTROL_FLOW, error_type)
+            return None
+        span.set_attribute(sc.ERROR_TYPE, error_type)
+        span.set_status(Status(StatusCode.ERROR, scrub(f"{error_type}: {safe_str(error)}")[:1024]))
+        if span.is_recording():
+            span.add_event(sc.EVENT_EXCEPTION, exception_attributes(error))
+        return error_type
+
+    def evict(self, state: RunState) -> None:
+        """End a run we had to drop (bound reached or shutdown): ERROR, ``evicted``."""
+        span = state.span
+        try:
+            span.set_attribute(sc.ERROR_TYPE, "evicted")
+            span.set_status(Status(StatusCode.ERROR, "run evicted: still open at the max_open_runs bound"))
+        finally:
+            leave_run(state.ctx, state.previous)
+            span.end()
+
+    # -- model runs ------------------------------------------------------------------
+
+    def _model_attrs(self, state: RunState, response_model: str | None) -> dict[str, Any]:
+        attrs: dict[str, Any] = {sc.GEN_AI_OPERATION_NAME: state.operation}
+        if state.provider:
+            attrs[sc.GEN_AI_PROVIDER_NAME] = state.provider
+        if state.model:
+            attrs[sc.GEN_AI_REQUEST_MODEL] = state.model
+        if response_model:
+            attrs[sc.GEN_AI_RESPONSE_MODEL] = response_model
+        return attrs
+
+    def _record_timing(self, state: RunState, attrs: dict[str, Any]) -> float:
+        now = perf_counter()
+        self._metrics.duration.record(now - state.started_at, attrs)
+        if state.first_chunk_at is not None:
+            ttfc = state.first_chunk_at - state.started_at
+            self._metrics.ttfc.record(ttfc, attrs)
+            if state.span.is_recording():
+                state.span.set_attribute(sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, ttfc)
+                state.span.set_attribute(sc.GEN_AI_REQUEST_STREAM, True)
+        return now
+
+    def close_model(self, state: RunState, response: Any) -> None:
+        """End a model run: response facts, usage, cost, GenAI metrics."""
+        extra: dict[str, Any] = {}
+        try:
+            response_model = result.response_model(response)
+            attrs = self._model_attrs(state, response_model)
+            self._record_timing(state, attrs)
+            usage = result.usage(response)
+            if usage.reported:
+                self._metrics.record_tokens(usage, attrs)
+            cost = self._cost(state, response_model, usage, attrs)
+            self._track(state, response_model, usage, cost)
+            if state.span.is_recording():
+                extra = self._response_attributes(response, response_model, usage, cost)
+        finally:
+            self.close(state, None, extra)
+
+    def close_model_error(self, state: RunState, error: BaseException) -> None:
+        """End a failed model run; the duration metric carries ``error.type``."""
+        error_type = None
+        try:
+            error_type = self._record_error(state, error)
+            attrs = self._model_attrs(state, None)
+            if error_type is not None:
+                attrs[sc.ERROR_TYPE] = error_type
+            self._record_timing(state, attrs)
+        finally:
+            self._close_recorded(state, error_type)
+
+    def _close_recorded(self, state: RunState, error_type: str | None) -> None:
+        try:
+            attrs = {sc.LANGCHAIN_RUN_TYPE: state.run_type, sc.LANGCHAIN_RUN_NAME: state.name}
+            if error_type is not None:
+                attrs[sc.ERROR_TYPE] = error_type
+            self._metrics.run_duration.record(perf_counter() - state.started_at, attrs)
+        finally:
+            leave_run(state.ctx, state.previous)
+            state.span.end()
+
+    def _cost(self, state: RunState, response_model: str | None, usage: result.Usage,
+              attrs: dict[str, Any]) -> float | None:
+        if not usage.reported:
+            return None
+        found = self._prices.lookup(response_model, state.model)
+        if found is None:
+            return None
+        cost = found[1].cost(
+            input_tokens=usage.input or 0,
+            output_tokens=usage.output or 0,
+            cache_read_tokens=usage.cache_read or 0,
+            cache_write_tokens=usage.cache_creation or 0,
+        )
+        self._metrics.cost.add(cost, attrs)
+        return cost
+
+    @staticmethod
+    def _track(state: RunState, response_model: str | None, usage: result.Usage,
+               cost: float | None) -> None:
+        if not state.trackers:
+            return
+        model = response_model or state.model or "unknown"
+        for tracker in state.trackers:
+            tracker.record(model, input_tokens=usage.input or 0, output_tokens=usage.output or 0,
+                           cache_read=usage.cache_read or 0, cost=cost)
+
+    def _response_attributes(self, response: Any, response_model: str | None,
+                             usage: result.Usage, cost: float | None) -> dict[str, Any]:
+        attrs: dict[str, Any] = {}
+        if response_model:
+            attrs[sc.GEN_AI_RESPONSE_MODEL] = response_model
+        response_id = result.response_id(response)
+        if response_id:
+            attrs[sc.GEN_AI_RESPONSE_ID] = response_id
+        reasons = result.finish_reasons(response)
+        if reasons:
+            attrs[sc.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
+        for attr, value in (
+            (sc.GEN_AI_USAGE_INPUT_TOKENS, usage.input),
+            (sc.GEN_AI_USAGE_OUTPUT_TOKENS, usage.output),
+            (sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, usage.cache_read),
+            (sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, usage.cache_creation),
+            (sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, usage.reasoning),
+        ):
+            if value is not None:
+                attrs[attr] = value
+        if cost is None:
+            attrs[sc.LANGCHAIN_COST_UNKNOWN] = True
+        else:
+            attrs[sc.LANGCHAIN_COST_USD] = cost
+        if self._content.enabled:
+            attrs[sc.GEN_AI_OUTPUT_MESSAGES] = messages.output_messages(
+                response, reasons, self._content.text
+            )
+        return attrs

@@ -1,0 +1,55 @@
+"""The metric instruments, created once per handler, and their record helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opentelemetry.metrics import MeterProvider, get_meter
+
+from otel_langchain import _semconv as sc
+from otel_langchain._llm_result import Usage
+
+
+class Instruments:
+    """GenAI client metrics plus ``langchain.llm.cost`` and ``langchain.run.duration``."""
+
+    __slots__ = ("cost", "duration", "run_duration", "tokens", "ttfc")
+
+    def __init__(self, meter_provider: MeterProvider | None, version: str) -> None:
+        meter = get_meter("otel_langchain", version, meter_provider=meter_provider)
+        self.tokens = meter.create_histogram(
+            sc.METRIC_TOKEN_USAGE,
+            unit=sc.UNIT_TOKEN,
+            description="Number of input and output tokens used.",
+            explicit_bucket_boundaries_advisory=list(sc.TOKEN_BUCKETS),
+        )
+        self.duration = meter.create_histogram(
+            sc.METRIC_OPERATION_DURATION,
+            unit=sc.UNIT_SECONDS,
+            description="GenAI operation duration.",
+            explicit_bucket_boundaries_advisory=list(sc.DURATION_BUCKETS),
+        )
+        self.ttfc = meter.create_histogram(
+            sc.METRIC_TIME_TO_FIRST_CHUNK,
+            unit=sc.UNIT_SECONDS,
+            description="Time to receive the first chunk of a streamed response.",
+            explicit_bucket_boundaries_advisory=list(sc.DURATION_BUCKETS),
+        )
+        self.cost = meter.create_counter(
+            sc.METRIC_LLM_COST,
+            unit=sc.UNIT_USD,
+            description="Cost of model calls in US dollars, from the price table.",
+        )
+        self.run_duration = meter.create_histogram(
+            sc.METRIC_RUN_DURATION,
+            unit=sc.UNIT_SECONDS,
+            description="Duration of every LangChain run (chains, models, tools, retrievers).",
+            explicit_bucket_boundaries_advisory=list(sc.DURATION_BUCKETS),
+        )
+
+    def record_tokens(self, usage: Usage, attrs: dict[str, Any]) -> None:
+        """One token-usage point per reported token type."""
+        if usage.input is not None:
+            self.tokens.record(usage.input, {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_INPUT})
+        if usage.output is not None:
+            self.tokens.record(usage.output, {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT})

@@ -1,0 +1,57 @@
+"""The safety boundary: our bugs are logged, never raised into the host app."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+logger = logging.getLogger("otel_langchain")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_reported: set[tuple[str, type[BaseException]]] = set()
+_lock = threading.Lock()
+
+#: Internal errors seen while ``strict`` is on; the test suite fails on any.
+recorded: list[BaseException] = []
+_strict = False
+
+
+def set_strict(strict: bool) -> None:
+    """Record internal errors (for the test suite) in addition to logging them."""
+    global _strict  # noqa: PLW0603
+    _strict = strict
+
+
+def report(where: str, exc: BaseException) -> None:
+    """Log an internal error once per (place, exception type)."""
+    if _strict:
+        recorded.append(exc)
+    key = (where, type(exc))
+    with _lock:
+        if key in _reported:
+            return
+        _reported.add(key)
+    logger.warning(
+        "otel-langchain internal error in %s (further ones of this kind are not logged)",
+        where,
+        exc_info=exc,
+    )
+
+
+def guarded(func: F) -> F:
+    """Run a callback hook inside the safety boundary: log our errors, return None."""
+    name = func.__name__
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except Exception as exc:  # the host app must never see our bugs
+            report(name, exc)
+            return None
+
+    return wrapper  # type: ignore[return-value]
