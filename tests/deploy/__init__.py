@@ -1,0 +1,1 @@
+"""Tests for the deploy/ stack and the grafana/ dashboards."""
