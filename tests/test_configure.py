@@ -1,0 +1,388 @@
+"""configure(): settings precedence, validation, providers, bounded shutdown."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from opentelemetry.sdk.metrics import Counter, Histogram, UpDownCounter
+from opentelemetry.sdk.metrics.export import AggregationTemporality
+
+import otel_langchain
+from otel_langchain.configure import Telemetry, _build_telemetry, _resolve_settings, configure
+from otel_langchain.exporters import read_otlp_json
+
+REPO_ROOT = Path(otel_langchain.__file__).resolve().parent.parent
+NO_ARGS: dict[str, Any] = {
+    "service_name": None,
+    "exporter": None,
+    "endpoint": None,
+    "protocol": None,
+    "headers": None,
+    "file": None,
+    "resource_attributes": None,
+    "metric_interval": None,
+    "metrics_exporter": None,
+    "temporality": None,
+}
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts without OTEL_* settings from the outer environment."""
+    for name in list(os.environ):
+        if name.startswith("OTEL_"):
+            monkeypatch.delenv(name)
+
+
+def resolve(**kwargs: Any) -> Any:
+    return _resolve_settings(**{**NO_ARGS, **kwargs})
+
+
+def build(**kwargs: Any) -> Telemetry:
+    """Providers as configure() builds them, without making them global."""
+    return _build_telemetry(resolve(**kwargs))
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter, where setting global providers is harmless."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    clean["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), clean.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# -- precedence ----------------------------------------------------------------------
+
+
+def test_exporter_argument_beats_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An explicit exporter wins over OTEL_TRACES_EXPORTER and OTEL_METRICS_EXPORTER."""
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "otlp")
+    monkeypatch.setenv("OTEL_METRICS_EXPORTER", "otlp")
+
+    settings = resolve(exporter="console")
+
+    assert (settings.traces, settings.metrics) == (("console",), ("console",))
+
+
+def test_exporter_env_lists_are_read_per_signal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER take comma lists; 'none' disables."""
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "console, file")
+    monkeypatch.setenv("OTEL_METRICS_EXPORTER", "none")
+
+    settings = resolve()
+
+    assert (settings.traces, settings.metrics) == (("console", "file"), ())
+
+
+def test_metrics_exporter_argument_overrides_exporter_for_metrics() -> None:
+    """metrics_exporter picks the metrics destination; exporter still picks the traces one."""
+    settings = resolve(exporter="file", metrics_exporter=["console"])
+
+    assert (settings.traces, settings.metrics) == (("file",), ("console",))
+
+
+def test_default_is_console_without_endpoint_and_otlp_with_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With no exporter set, an OTLP endpoint (argument or env) selects otlp, else console."""
+    assert resolve().traces == ("console",)
+    assert resolve(endpoint="http://collector:4317").traces == ("otlp",)
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317")
+    assert resolve().metrics == ("otlp",)
+
+
+def test_http_endpoint_argument_gets_signal_paths() -> None:
+    """For http/protobuf an explicit base endpoint gets /v1/traces and /v1/metrics."""
+    settings = resolve(endpoint="http://collector:4318/", protocol="http/protobuf")
+
+    assert settings.traces_otlp.endpoint == "http://collector:4318/v1/traces"
+    assert settings.metrics_otlp.endpoint == "http://collector:4318/v1/metrics"
+
+
+def test_env_endpoint_and_headers_are_left_to_the_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Env endpoint and headers are validated, then read by the SDK (per-signal variants too)."""
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "api-key=secret")
+
+    otlp = resolve().traces_otlp
+
+    assert (otlp.protocol, otlp.endpoint, otlp.headers) == ("http/protobuf", None, None)
+
+
+def test_protocol_argument_beats_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """protocol= wins over OTEL_EXPORTER_OTLP_PROTOCOL; the default is grpc."""
+    assert resolve(exporter="otlp").traces_otlp.protocol == "grpc"
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+    assert resolve(exporter="otlp").traces_otlp.protocol == "http/protobuf"
+    assert resolve(exporter="otlp", protocol="grpc").traces_otlp.protocol == "grpc"
+
+
+def test_header_argument_is_parsed_and_lowercased() -> None:
+    """headers= accepts a mapping or 'k=v,k2=v2' (percent-decoded); keys are lowercased."""
+    from_string = resolve(exporter="otlp", headers="Api-Key=a%20b, tenant=t1").traces_otlp
+    from_mapping = resolve(exporter="otlp", headers={"Api-Key": "a b"}).traces_otlp
+
+    assert from_string.headers == {"api-key": "a b", "tenant": "t1"}
+    assert from_mapping.headers == {"api-key": "a b"}
+
+
+def test_export_timeout_is_short_unless_env_sets_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OTLP exports get a short timeout unless OTEL_EXPORTER_OTLP_TIMEOUT says otherwise."""
+    assert resolve(exporter="otlp").traces_otlp.timeout == 5.0
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "30")
+    assert resolve(exporter="otlp").traces_otlp.timeout is None
+
+
+def test_metric_interval_argument_seconds_env_milliseconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """metric_interval is in seconds, OTEL_METRIC_EXPORT_INTERVAL in milliseconds."""
+    assert resolve().interval_millis is None
+    monkeypatch.setenv("OTEL_METRIC_EXPORT_INTERVAL", "1500")
+    assert resolve().interval_millis == 1500.0
+    assert resolve(metric_interval=2).interval_millis == 2000.0
+
+
+def test_temporality_is_cumulative_unless_delta_is_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cumulative by default; delta from the argument or the SDK's env preference."""
+    assert set(resolve().temporality.values()) == {AggregationTemporality.CUMULATIVE}
+    delta = resolve(temporality="delta").temporality
+    assert delta[Histogram] is delta[Counter] is AggregationTemporality.DELTA
+    assert delta[UpDownCounter] is AggregationTemporality.CUMULATIVE
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "DELTA")
+    assert resolve().temporality[Histogram] is AggregationTemporality.DELTA
+
+
+def test_file_path_argument_beats_env_beats_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """file= wins over OTEL_LANGCHAIN_FILE, which wins over otel-langchain-traces.jsonl."""
+    assert resolve().file == "otel-langchain-traces.jsonl"
+    monkeypatch.setenv("OTEL_LANGCHAIN_FILE", str(tmp_path / "env.jsonl"))
+    assert resolve().file == str(tmp_path / "env.jsonl")
+    assert resolve(file=tmp_path / "arg.jsonl").file == str(tmp_path / "arg.jsonl")
+
+
+# -- resource ------------------------------------------------------------------------
+
+
+def test_service_name_argument_beats_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """service.name comes from service_name=, else OTEL_SERVICE_NAME."""
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "from-env")
+    assert resolve().resource.attributes["service.name"] == "from-env"
+    assert resolve(service_name="from-arg").resource.attributes["service.name"] == "from-arg"
+
+
+def test_resource_attributes_env_and_argument_merge(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OTEL_RESOURCE_ATTRIBUTES is honoured; resource_attributes= adds and overrides."""
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=prod,team=ml")
+
+    attributes = resolve(resource_attributes={"team": "search"}).resource.attributes
+
+    assert attributes["deployment.environment"] == "prod"
+    assert attributes["team"] == "search"
+
+
+# -- validation ----------------------------------------------------------------------
+
+BAD_CONFIG = [
+    ({"exporter": "zipkin"}, {}, "exporter='zipkin'.*allowed: otlp, console, file, none"),
+    ({}, {"OTEL_TRACES_EXPORTER": "jaeger"}, "OTEL_TRACES_EXPORTER='jaeger'.*allowed: otlp"),
+    ({"metrics_exporter": "prometheus"}, {}, "metrics_exporter='prometheus'.*allowed"),
+    (
+        {"endpoint": "localhost:4318", "protocol": "http/protobuf"},
+        {},
+        "endpoint='localhost:4318'.*expected http://host:port",
+    ),
+    ({"endpoint": "http//x"}, {}, "endpoint='http//x'.*expected http://host:port"),
+    ({}, {"OTEL_EXPORTER_OTLP_ENDPOINT": "http//x"}, "OTEL_EXPORTER_OTLP_ENDPOINT='http//x'"),
+    ({"exporter": "otlp", "headers": "a"}, {}, "headers: malformed header 'a'.*key=value"),
+    (
+        {"exporter": "otlp"},
+        {"OTEL_EXPORTER_OTLP_HEADERS": "x=1,broken"},
+        "OTEL_EXPORTER_OTLP_HEADERS: malformed header 'broken'",
+    ),
+    (
+        {"exporter": "otlp", "protocol": "http/json"},
+        {},
+        "protocol='http/json'.*allowed: grpc, http/protobuf",
+    ),
+    ({"exporter": "otlp"}, {"OTEL_EXPORTER_OTLP_PROTOCOL": "udp"}, "OTEL_EXPORTER_OTLP_PROTOCOL"),
+    ({"metric_interval": 0}, {}, "metric_interval=0 must be a positive number of seconds"),
+    ({"metric_interval": -5}, {}, "metric_interval=-5"),
+    ({}, {"OTEL_METRIC_EXPORT_INTERVAL": "soon"}, "OTEL_METRIC_EXPORT_INTERVAL='soon'"),
+    ({"temporality": "sideways"}, {}, "temporality='sideways'.*allowed: cumulative, delta"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "env", "message"), BAD_CONFIG)
+def test_bad_configuration_raises_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, kwargs: dict[str, Any], env: dict[str, str], message: str
+) -> None:
+    """Each bad argument or env var raises ValueError naming it and the allowed values."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    with pytest.raises(ValueError, match=message):
+        configure(**kwargs)
+
+
+def test_grpc_accepts_bare_host_port_like_the_sdk() -> None:
+    """For gRPC a scheme-less host:port is valid, as in the SDK's gRPC exporter."""
+    assert resolve(endpoint="collector:4317").traces_otlp.endpoint == "collector:4317"
+
+
+# -- providers and shutdown ----------------------------------------------------------
+
+
+def test_file_exporter_receives_spans_and_metrics(tmp_path: Path) -> None:
+    """exporter='file' sends spans and metrics to one OTLP/JSON file, flushed on shutdown."""
+    path = tmp_path / "telemetry.jsonl"
+    with build(exporter="file", file=path, service_name="svc") as telemetry:
+        with telemetry.tracer_provider.get_tracer("t").start_as_current_span("root"):
+            pass
+        telemetry.meter_provider.get_meter("m").create_counter("langchain.llm.cost").add(2)
+
+    kinds = sorted(next(iter(obj)) for obj in read_otlp_json(path))
+    assert kinds == ["resourceMetrics", "resourceSpans"]
+
+
+def test_force_flush_writes_without_shutting_down(tmp_path: Path) -> None:
+    """force_flush() exports buffered spans now and the providers keep working."""
+    path = tmp_path / "flushed.jsonl"
+    telemetry = build(exporter="file", file=path)
+    tracer = telemetry.tracer_provider.get_tracer("t")
+    with tracer.start_as_current_span("first"):
+        pass
+
+    assert telemetry.force_flush(5_000)
+    assert path.exists()
+    with tracer.start_as_current_span("second"):
+        pass
+    telemetry.shutdown()
+    telemetry.shutdown()  # idempotent
+    names = [
+        span["name"]
+        for obj in read_otlp_json(path)
+        for rs in obj.get("resourceSpans", [])
+        for ss in rs["scopeSpans"]
+        for span in ss["spans"]
+    ]
+    assert names == ["first", "second"]
+
+
+@pytest.mark.parametrize("protocol", ["grpc", "http/protobuf"])
+def test_unreachable_endpoint_shutdown_is_bounded_and_logs_losses_once(protocol: str) -> None:
+    """With nothing listening, shutdown() returns promptly and logs each lost count once."""
+    # In a subprocess: the SDK exporters' own export-failure errors are expected here.
+    endpoint = f"http://127.0.0.1:{closed_port()}"
+    result = run_python(
+        f"""
+        import logging, time
+        logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+        from otel_langchain.configure import configure
+        telemetry = configure(endpoint={endpoint!r}, protocol={protocol!r})
+        tracer = telemetry.tracer_provider.get_tracer("t")
+        for index in range(3):
+            with tracer.start_as_current_span(f"span-{{index}}"):
+                pass
+        telemetry.meter_provider.get_meter("m").create_counter("c").add(1)
+        started = time.monotonic()
+        telemetry.shutdown()
+        print(f"shutdown took {{time.monotonic() - started:.1f}} s")
+        """
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout.split()[2]) < 20  # a hang is the failure; the target is seconds
+    ours = [line for line in result.stderr.splitlines() if line.startswith("otel_langchain")]
+    assert ours == [
+        f"otel_langchain.configure: 3 of 3 spans were not exported to OTLP/{protocol} {endpoint}",
+        f"otel_langchain.configure: 1 metric data points were not exported to "
+        f"OTLP/{protocol} {endpoint}",
+    ]
+
+
+def test_console_exporter_prints_spans_and_sets_globals() -> None:
+    """configure(exporter='console') makes global providers that print spans to stdout."""
+    result = run_python(
+        """
+        from opentelemetry import trace, metrics
+        from otel_langchain.configure import configure
+        telemetry = configure(exporter="console", service_name="console-app")
+        assert trace.get_tracer_provider() is telemetry.tracer_provider
+        assert metrics.get_meter_provider() is telemetry.meter_provider
+        with trace.get_tracer("t").start_as_current_span("hello-console"):
+            pass
+        telemetry.shutdown()
+        """
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert '"name": "hello-console"' in result.stdout
+    assert '"service.name": "console-app"' in result.stdout
+
+
+def test_second_configure_warns_and_returns_working_providers(tmp_path: Path) -> None:
+    """A second configure() keeps the first globals, warns once, and its providers still work."""
+    path = tmp_path / "second.jsonl"
+    result = run_python(
+        f"""
+        from opentelemetry import trace
+        from otel_langchain.configure import configure
+        first = configure(exporter="none")
+        second = configure(exporter="file", file={str(path)!r})
+        assert trace.get_tracer_provider() is first.tracer_provider
+        with second.tracer_provider.get_tracer("t").start_as_current_span("still-works"):
+            pass
+        second.shutdown()
+        """,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert path.read_text(encoding="utf-8").count("still-works") == 1
+    assert result.stderr.count("Global OpenTelemetry providers were already set") == 1
+
+
+def test_exit_flushes_once_without_an_explicit_shutdown(tmp_path: Path) -> None:
+    """At interpreter exit the telemetry is flushed once, with no double-shutdown warning."""
+    path = tmp_path / "atexit.jsonl"
+    result = run_python(
+        f"""
+        import logging
+        logging.basicConfig(level=logging.WARNING)
+        from opentelemetry import trace, metrics
+        from otel_langchain.configure import configure
+        configure(exporter="file", file={str(path)!r})
+        with trace.get_tracer("t").start_as_current_span("at-exit"):
+            pass
+        metrics.get_meter("m").create_histogram("gen_ai.client.operation.duration").record(1.0)
+        """
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "shutdown" not in result.stderr.lower(), result.stderr
+    objects = list(read_otlp_json(path))
+    assert json.dumps(objects).count('"at-exit"') == 1
+    assert any("resourceMetrics" in obj for obj in objects)
