@@ -31,7 +31,9 @@ OUT = Path(__file__).parent / "data" / "small.jsonl"
 def _hex_ids(node: Any) -> Any:
     if isinstance(node, dict):
         return {
-            k: base64.b64decode(v).hex() if k in ("traceId", "spanId", "parentSpanId") else _hex_ids(v)
+            k: base64.b64decode(v).hex()
+            if k in ("traceId", "spanId", "parentSpanId")
+            else _hex_ids(v)
             for k, v in node.items()
         }
     if isinstance(node, list):
@@ -41,15 +43,17 @@ def _hex_ids(node: Any) -> Any:
 
 def _chat(tracer: Any, tokens: tuple[int, int], cost: float | None) -> None:
     with tracer.start_as_current_span("chat gpt-4o-mini", kind=SpanKind.CLIENT) as span:
-        span.set_attributes({
-            "gen_ai.operation.name": "chat",
-            "gen_ai.provider.name": "openai",
-            "gen_ai.request.model": "gpt-4o-mini",
-            "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
-            "gen_ai.usage.input_tokens": tokens[0],
-            "gen_ai.usage.output_tokens": tokens[1],
-            "langchain.run.type": "chat_model",
-        })
+        span.set_attributes(
+            {
+                "gen_ai.operation.name": "chat",
+                "gen_ai.provider.name": "openai",
+                "gen_ai.request.model": "gpt-4o-mini",
+                "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
+                "gen_ai.usage.input_tokens": tokens[0],
+                "gen_ai.usage.output_tokens": tokens[1],
+                "langchain.run.type": "chat_model",
+            }
+        )
         if cost is None:
             span.set_attribute("langchain.llm.cost_unknown", True)
         else:
@@ -59,19 +63,33 @@ def _chat(tracer: Any, tokens: tuple[int, int], cost: float | None) -> None:
 
 def _agent_run(tracer: Any, fail_tool: bool) -> None:
     with tracer.start_as_current_span("invoke_agent support_agent") as agent:
-        agent.set_attributes({"gen_ai.operation.name": "invoke_agent", "langchain.run.type": "chain"})
+        agent.set_attributes(
+            {"gen_ai.operation.name": "invoke_agent", "langchain.run.type": "chain"}
+        )
         _chat(tracer, (120, 18), 0.0000288)
         if fail_tool:
-            with tracer.start_as_current_span("execute_tool get_weather", record_exception=False, set_status_on_exception=False) as tool:
-                tool.set_attributes({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather", "error.type": "ConnectionError"})
+            with tracer.start_as_current_span(
+                "execute_tool get_weather", record_exception=False, set_status_on_exception=False
+            ) as tool:
+                tool.set_attributes(
+                    {
+                        "gen_ai.operation.name": "execute_tool",
+                        "gen_ai.tool.name": "get_weather",
+                        "error.type": "ConnectionError",
+                    }
+                )
                 tool.record_exception(ConnectionError("weather service timed out"))
                 tool.set_status(Status(StatusCode.ERROR, "weather service timed out"))
             agent.add_event("retry", {"attempt": 1})
         with tracer.start_as_current_span("execute_tool search_docs") as tool:
-            tool.set_attributes({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "search_docs"})
+            tool.set_attributes(
+                {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "search_docs"}
+            )
             tool.add_event("progress", {"step": "retrieving"})
             with tracer.start_as_current_span("retrieval docs") as ret:
-                ret.set_attributes({"gen_ai.operation.name": "retrieval", "langchain.run.type": "retriever"})
+                ret.set_attributes(
+                    {"gen_ai.operation.name": "retrieval", "langchain.run.type": "retriever"}
+                )
                 time.sleep(0.001)
         _chat(tracer, (210, 42), None if fail_tool else 0.0000567)
 
@@ -84,7 +102,9 @@ def main() -> None:
     reader = InMemoryMetricReader()
     meters = MeterProvider(resource=resource, metric_readers=[reader])
     tracer = provider.get_tracer("otel_langchain", "0.1.0")
-    meters.get_meter("otel_langchain").create_counter("langchain.llm.cost", unit="{USD}").add(0.0001)
+    meters.get_meter("otel_langchain").create_counter("langchain.llm.cost", unit="{USD}").add(
+        0.0001
+    )
     _agent_run(tracer, fail_tool=True)
     _agent_run(tracer, fail_tool=False)
     spans = MessageToDict(encode_spans(exporter.get_finished_spans()))
