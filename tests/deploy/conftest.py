@@ -67,7 +67,10 @@ def compose_model() -> dict[str, Any]:
     exe = find_binary("docker-compose")
     proc = subprocess.run(
         [exe, "-f", str(COMPOSE_FILE), "config", "--format", "json"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
         env={**os.environ, "COMPOSE_PROJECT_NAME": "otel-langchain"},
     )
     assert proc.returncode == 0, proc.stderr

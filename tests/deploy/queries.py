@@ -85,10 +85,18 @@ def traces_to_metrics_promql() -> list[Query]:
 
 
 def recording_rules() -> list[Query]:
-    return [Query(f"record {r['record']}", r["expr"])
-            for g in rule_groups() for r in g["rules"] if "record" in r]
+    return [
+        Query(f"record {r['record']}", r["expr"])
+        for g in rule_groups()
+        for r in g["rules"]
+        if "record" in r
+    ]
 
 
 def alert_rules() -> list[Query]:
-    return [Query(f"alert {r['alert']}", r["expr"])
-            for g in rule_groups() for r in g["rules"] if "alert" in r]
+    return [
+        Query(f"alert {r['alert']}", r["expr"])
+        for g in rule_groups()
+        for r in g["rules"]
+        if "alert" in r
+    ]

@@ -1,4 +1,4 @@
-"""Prometheus config and alert rules: checked by promtool, unit-tested, Prometheus 3 keys asserted."""
+"""Prometheus config and alert rules: promtool checks, rule unit tests, Prometheus 3 keys."""
 
 from __future__ import annotations
 
@@ -103,7 +103,12 @@ def test_prometheus3_otlp_receiver_settings(compose_model: dict[str, Any]) -> No
     """OTLP receiver on, service.name promoted, exemplars stored, rules mounted."""
     config = load_yaml(PROMETHEUS_CONFIG)
     assert set(config) - PROMETHEUS3_ONLY_KEYS <= {
-        "global", "rule_files", "scrape_configs", "storage", "alerting", "remote_write",
+        "global",
+        "rule_files",
+        "scrape_configs",
+        "storage",
+        "alerting",
+        "remote_write",
     }
     otlp = config["otlp"]
     assert "service.name" in otlp["promote_resource_attributes"]
