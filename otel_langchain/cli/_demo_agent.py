@@ -101,6 +101,7 @@ class AgentState(TypedDict):
 def build_agent(model: ScriptedChatModel, tools: list[BaseTool]) -> Any:
     """Compile the agent graph: model -> tools (each retried once) -> model, until done."""
     bound = model.bind_tools(tools)
+    # RunnableRetry tags attempt N > 1 "retry:attempt:N"; the handler records a retry event.
     by_name = {
         tool.name: tool.with_retry(stop_after_attempt=2, wait_exponential_jitter=False)
         for tool in tools

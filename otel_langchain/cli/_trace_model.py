@@ -76,7 +76,10 @@ class Span:
     def error_text(self) -> str:
         """`error.type: message`, or whichever of the two is present."""
         etype = str(self.attributes.get(sc.ERROR_TYPE, ""))
-        parts = [p for p in (etype, self.status_message) if p]
+        message = self.status_message
+        if etype and message.startswith(etype):  # the SDK's "Type: message" form
+            return message
+        parts = [p for p in (etype, message) if p]
         return ": ".join(parts) if parts else "error"
 
     @property

@@ -156,10 +156,9 @@ def _report_file(console: Console, args: argparse.Namespace) -> None:
     view.show(console, data)
     if args.html is not None:
         view.write_html(console, data, args.html, title=f"otel-langchain demo ({args.out.name})")
-    console.print(
-        f"\nTraces written to {args.out}. Look again with: otel-langchain view {args.out}"
-    )
-    console.print("Send them to an OTLP endpoint: otel-langchain replay FILE --endpoint URL")
+    console.print(f"\nWrote {args.out}. Next:")
+    console.print(f"  otel-langchain view {args.out} --html report.html")
+    console.print(f"  otel-langchain replay {args.out} --endpoint http://localhost:4317")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -177,7 +176,8 @@ def run(args: argparse.Namespace) -> int:
         from otel_langchain.cli.doctor import check_export
 
         protocol = resolve_protocol(args.protocol)
-        check_export(endpoint, protocol, parse_headers(args.header), timeout=5.0)
+        headers = parse_headers(args.header)
+        check_export(endpoint, protocol, headers, timeout=5.0, with_span=False)
     else:
         _fresh(args.out)
     telemetry = _telemetry(args, service, endpoint)

@@ -103,8 +103,8 @@ def _versions_table() -> Table:
     return table
 
 
-def _probe_file(directory: Path) -> Path:
-    """One finished span, as OTLP/JSON, to send as the check."""
+def _probe_file(directory: Path, *, with_span: bool) -> Path:
+    """One finished span (or an empty request), as OTLP/JSON, to send as the check."""
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -112,23 +112,28 @@ def _probe_file(directory: Path) -> Path:
 
     from otel_langchain.exporters.otlp_json import spans_to_json
 
+    path = directory / "doctor.jsonl"
+    if not with_span:
+        path.write_text(json.dumps({"resourceSpans": []}) + "\n", "utf-8")
+        return path
     exporter = InMemorySpanExporter()
     provider = TracerProvider(resource=Resource.create({"service.name": "otel-langchain-doctor"}))
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     with provider.get_tracer("otel_langchain.cli").start_as_current_span("otel-langchain doctor"):
         pass
     provider.shutdown()
-    path = directory / "doctor.jsonl"
     path.write_text(json.dumps(spans_to_json(exporter.get_finished_spans())) + "\n", "utf-8")
     return path
 
 
-def check_export(endpoint: str, protocol: str, headers: dict[str, str], timeout: float) -> float:
-    """Send one span; return the seconds it took, or raise CliError with the reason."""
+def check_export(
+    endpoint: str, protocol: str, headers: dict[str, str], timeout: float, *, with_span: bool = True
+) -> float:
+    """Send one span (or an empty export); return the seconds it took, or raise CliError."""
     from otel_langchain.exporters.replay import ReplayError, replay
 
     with tempfile.TemporaryDirectory(prefix="otel-langchain-doctor-") as tmp:
-        probe = _probe_file(Path(tmp))
+        probe = _probe_file(Path(tmp), with_span=with_span)
         started = time.perf_counter()
         try:
             replay(probe, endpoint=endpoint, protocol=protocol, headers=headers, timeout=timeout)

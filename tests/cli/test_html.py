@@ -12,6 +12,7 @@ import pytest
 from otel_langchain.cli import main
 from otel_langchain.cli._trace_model import read_trace_file
 from otel_langchain.cli.html import render_html
+
 from ._chromium import dump_dom, find_chromium
 
 

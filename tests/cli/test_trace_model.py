@@ -33,7 +33,7 @@ def test_parents_children_and_orphans(tmp_path: Path) -> None:
 
 
 def test_any_value_decodes_every_kind() -> None:
-    """Strings, ints as strings, doubles, bools, arrays and key-value lists decode to Python values."""
+    """Strings, ints as strings, doubles, bools, arrays and key-value lists all decode."""
     assert any_value({"intValue": "42"}) == 42
     assert any_value({"doubleValue": 0.5}) == 0.5
     assert any_value({"boolValue": True}) is True

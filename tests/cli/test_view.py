@@ -18,7 +18,7 @@ def _lines(text: str) -> list[str]:
 def test_view_prints_trees_and_usage_summary(
     fixture_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """view prints each trace as a tree with durations, tokens, cost, errors, then usage per model."""
+    """view prints a tree per trace (durations, tokens, cost, errors), then usage per model."""
     assert main(["view", str(fixture_file), "--no-color"]) == 0
     out = capsys.readouterr().out
     lines = _lines(out)
@@ -39,7 +39,7 @@ def test_view_prints_trees_and_usage_summary(
 def test_view_summary_only_and_limit(
     fixture_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """--summary-only prints no trees; --limit prints the first N trees and says how many are left."""
+    """--summary-only prints no trees; --limit prints N trees and says how many are left."""
     assert main(["view", str(fixture_file), "--summary-only"]) == 0
     out = capsys.readouterr().out
     assert "trace " not in out and "Usage and cost by model" in out
@@ -52,7 +52,7 @@ def test_view_summary_only_and_limit(
 def test_view_reads_collector_encoding(
     fixture_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Numeric enums and numeric int64s (as the Collector's file exporter writes them) are read too."""
+    """Numeric enums and int64s, as the Collector's file exporter writes them, are read too."""
     text = fixture_file.read_text()
     for name, number in (
         ("SPAN_KIND_CLIENT", 3),

@@ -1,0 +1,142 @@
+"""``otel-langchain demo``: the offline agent, traced to a file or over OTLP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from otel_langchain.cli import main
+from otel_langchain.cli._trace_model import TraceFile, read_trace_file
+
+CONTRACT_METRICS = {
+    "gen_ai.client.token.usage",
+    "gen_ai.client.operation.duration",
+    "gen_ai.client.operation.time_to_first_chunk",
+    "langchain.llm.cost",
+    "langchain.run.duration",
+}
+
+
+@pytest.fixture
+def demo_run(
+    tmp_path: Path, fresh_globals: None, capsys: pytest.CaptureFixture[str]
+) -> tuple[TraceFile, str, Path]:
+    """One demo run into a temporary file: what it wrote and what it printed."""
+    out = tmp_path / "traces.jsonl"
+    assert main(["demo", "--out", str(out), "--no-color", "--html", str(tmp_path / "r.html")]) == 0
+    return read_trace_file(out), capsys.readouterr().out, tmp_path
+
+
+def test_demo_writes_agent_model_tool_and_retrieval_spans(
+    demo_run: tuple[TraceFile, str, Path],
+) -> None:
+    """The file holds four conversations with agent, chat, tool and retrieval spans."""
+    data, _, _ = demo_run
+    assert len(data.traces) == 4
+    names = {s.name for s in data.spans}
+    assert {
+        "invoke_agent support_agent",
+        "chat gpt-4o-mini",
+        "execute_tool get_weather",
+        "execute_tool search_docs",
+        "retrieval DocsRetriever",
+    } <= names
+    for trace in data.traces:
+        (root,) = trace.roots
+        assert root.name == "invoke_agent support_agent"
+    assert {s.resource["service.name"] for s in data.spans} == {"otel-langchain-demo"}
+    conversations = {s.attributes.get("gen_ai.conversation.id") for s in data.spans}
+    assert conversations == {"demo-1", "demo-2", "demo-3"}
+
+
+def test_demo_records_the_failed_and_retried_tool_call(
+    demo_run: tuple[TraceFile, str, Path],
+) -> None:
+    """The first weather call is an error span, then a retry event and a successful attempt."""
+    data, _, _ = demo_run
+    weather = [s for s in data.spans if s.name == "execute_tool get_weather"]
+    failed = [s for s in weather if s.is_error]
+    assert len(failed) == 1
+    assert failed[0].attributes["error.type"] == "TimeoutError"
+    assert any(e.name == "exception" for e in failed[0].events)
+    retry_parent = next(s for s in data.spans if s.span_id == failed[0].parent_id)
+    assert [e.name for e in retry_parent.events] == ["retry"]
+    attempts = [c for c in retry_parent.children if c.name == "execute_tool get_weather"]
+    assert [a.is_error for a in attempts] == [True, False]
+
+
+def test_demo_model_spans_look_like_openai(demo_run: tuple[TraceFile, str, Path]) -> None:
+    """Model spans carry provider, models, usage, cost and a first-chunk event (streamed)."""
+    data, _, _ = demo_run
+    chats = [s for s in data.spans if s.name == "chat gpt-4o-mini"]
+    assert len(chats) == 8
+    for chat in chats:
+        assert chat.attributes["gen_ai.provider.name"] == "openai"
+        assert chat.attributes["gen_ai.response.model"] == "gpt-4o-mini-2024-07-18"
+        assert chat.attributes["gen_ai.usage.input_tokens"] > 0
+        assert chat.attributes["langchain.llm.cost_usd"] > 0
+        assert "gen_ai.first_chunk" in [e.name for e in chat.events]
+    assert any(c.attributes.get("gen_ai.usage.cache_read.input_tokens", 0) > 0 for c in chats)
+    progress = [e for s in data.spans for e in s.events if e.name == "progress"]
+    assert len(progress) == 6
+
+
+def test_demo_prints_trees_and_the_usage_summary(demo_run: tuple[TraceFile, str, Path]) -> None:
+    """The report has the answers, a tree per trace, the per-model table and the HTML file."""
+    data, out, tmp_path = demo_run
+    assert "It is 21 °C and sunny in Lisbon" in out
+    assert out.count("└── invoke_agent support_agent") == 4
+    assert "✗ TimeoutError: weather API did not answer within 2.0 s" in out
+    assert "Usage and cost by model" in out and "gpt-4o-mini-2024-07-18" in out
+    assert f"4 traces, {len(data.spans)} spans, 1 error spans" in out
+    assert (tmp_path / "r.html").is_file()
+
+
+def test_demo_honours_otel_service_name(
+    tmp_path: Path, fresh_globals: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OTEL_SERVICE_NAME replaces the default service name."""
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "my-agent")
+    out = tmp_path / "t.jsonl"
+    assert main(["demo", "--out", str(out)]) == 0
+    assert {s.resource["service.name"] for s in read_trace_file(out).spans} == {"my-agent"}
+
+
+def test_demo_fails_fast_when_the_endpoint_is_down(
+    closed_port: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unreachable --endpoint is reported in one line before any work, exit status 1."""
+    assert main(["demo", "--endpoint", f"http://127.0.0.1:{closed_port}"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and "did not accept an OTLP export" in captured.err
+
+
+@pytest.mark.integration
+def test_demo_exports_over_otlp(
+    otlp_receiver: Callable[[str], Any],
+    fresh_globals: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """With OTEL_EXPORTER_OTLP_ENDPOINT, every span (and its parent) and the metrics arrive."""
+    receiver = otlp_receiver("grpc")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint)
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "http://localhost:16686" in out and "http://localhost:3000" in out
+    assert "Usage and cost by model" in out
+    assert not (tmp_path / "otel-langchain-traces.jsonl").exists()
+    spans = receiver.spans()
+    assert len(spans) >= 40
+    assert {s["resource"]["service.name"] for s in spans} == {"otel-langchain-demo"}
+    ids = {s["span_id"] for s in spans}
+    roots = [s for s in spans if not s["parent_span_id"]]
+    assert len(roots) == 4 and {r["name"] for r in roots} == {"invoke_agent support_agent"}
+    assert all(s["parent_span_id"] in ids for s in spans if s["parent_span_id"])
+    assert CONTRACT_METRICS <= receiver.metric_names()
