@@ -44,11 +44,17 @@ def _run(binary: str, *args: str, timeout: float = 90) -> str:
     return result.stdout
 
 
-def dump_dom(binary: str, page: Path) -> str:
-    """The DOM of ``page`` serialised after its scripts ran."""
-    return _run(binary, "--dump-dom", page.resolve().as_uri())
+def _url(page: Path, fragment: str) -> str:
+    return page.resolve().as_uri() + (f"#{fragment}" if fragment else "")
 
 
-def screenshot(binary: str, page: Path, out: Path, *, size: str = "1400,900") -> None:
+def dump_dom(binary: str, page: Path, *, fragment: str = "") -> str:
+    """The DOM of ``page`` (with an optional ``#fragment``) serialised after its scripts ran."""
+    return _run(binary, "--dump-dom", _url(page, fragment))
+
+
+def screenshot(
+    binary: str, page: Path, out: Path, *, size: str = "1400,900", fragment: str = ""
+) -> None:
     """A PNG of ``page`` at ``size`` (width,height)."""
-    _run(binary, f"--screenshot={out.resolve()}", f"--window-size={size}", page.resolve().as_uri())
+    _run(binary, f"--screenshot={out.resolve()}", f"--window-size={size}", _url(page, fragment))

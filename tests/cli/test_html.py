@@ -65,3 +65,17 @@ def test_waterfall_renders_in_headless_chromium(fixture_file: Path, tmp_path: Pa
     assert len(re.findall(r'<div class="bar tool error"', dom)) == 1
     assert dom.count('class="row error"') == 1
     assert "Usage and cost by model" in dom
+    assert 'class="detail' not in dom
+
+
+@pytest.mark.integration
+def test_error_details_open_in_headless_chromium(fixture_file: Path, tmp_path: Path) -> None:
+    """With #open-errors the failed span's attributes and exception event show, no JS errors."""
+    binary = _chromium()
+    out = tmp_path / "report.html"
+    assert main(["view", str(fixture_file), "--html", str(out)]) == 0
+    dom = dump_dom(binary, out, fragment="open-errors")
+    assert 'data-js-errors=""' in dom
+    assert dom.count('class="detail error"') == 1
+    assert "Error: ConnectionError: weather service timed out" in dom
+    assert "gen_ai.tool.name" in dom and "Event exception at +" in dom
