@@ -10,16 +10,27 @@ abandoned async streams end in background tasks. ``detach`` there fails with
 finished span.
 
 So the start callback attaches a fresh ``Context`` object that belongs to this
-run alone, and the end callback *reverts that object in place* to the contents
-of the context that was current before the run. Every context that still holds
-it (the caller's, the copies LangChain made) then sees the caller's span again,
-whichever task or thread the end callback runs in, and nothing is ever
-detached. ``Context`` forbids mutation through its own methods to protect
-shared contexts; this object is never shared with anyone before we create it,
-so the plain ``dict`` methods are used on purpose.
+run alone, and the end callback does two things:
+
+1. It *reverts that object in place* to the contents of the context that was
+   current before the run. Every context that still holds it (the caller's,
+   the copies LangChain made) then sees the caller's span again, whichever task
+   or thread the end callback runs in. ``Context`` forbids mutation through its
+   own methods to protect shared contexts; this object is never shared with
+   anyone before we create it, so the plain ``dict`` methods are used on purpose.
+2. When it runs in the very context it attached in, with our context still on
+   top, it also resets the context variable to the previous *object* (a plain
+   ``ContextVar.reset``, never OTel's ``detach``, so nothing is logged when that
+   is not possible). That matters when a child run starts and ends in its
+   parent's context, as LangGraph does for the first node: the variable then
+   points at the parent's live context again, not at a stale copy of it.
 """
 
 from __future__ import annotations
+
+import weakref
+from contextvars import Token
+from typing import Any
 
 from opentelemetry import context as context_api
 from opentelemetry import trace
@@ -27,18 +38,65 @@ from opentelemetry.context import Context
 
 _dict_update = dict.update
 _dict_delitem = dict.__delitem__
+_PRUNE_AT = 64
 
 
-def enter_run(span: trace.Span, current: Context) -> Context:
-    """Make ``span`` current in the running context; return the run's own context."""
-    run_ctx = trace.set_span_in_context(span, current)
-    context_api.attach(run_ctx)  # the token is deliberately dropped: see module docstring
-    return run_ctx
+class RunContext(Context):
+    """A run's own context object, revertible in place (see the module docstring).
+
+    While its run is open it is ``live``. When a run ends in a context that is
+    itself a live run context (LangGraph starts its first node in the graph's
+    context), its reverted contents will change again when that outer run ends:
+    it then *follows* the outer context (``source``, weakly registered in the
+    outer ``dependents``, so a context nobody holds is not kept) and is reverted
+    again with it. A context whose ``source`` is None after its run ended is final.
+    """
+
+    __slots__ = ("dependents", "live", "source")
+
+    def __init__(self, source: Context) -> None:
+        super().__init__(source)
+        self.live = True
+        self.dependents: list[weakref.ref[RunContext]] = []
+        self.source: RunContext | None = None
 
 
-def leave_run(run_ctx: Context, previous: Context) -> None:
-    """Revert the run's context object in place to what was current before the run."""
-    _dict_update(run_ctx, previous)
-    if len(run_ctx) != len(previous):
-        for key in [k for k in run_ctx if k not in previous]:
-            _dict_delitem(run_ctx, key)
+def enter_run(span: trace.Span, current: Context) -> tuple[RunContext, object]:
+    """Make ``span`` current in the running context; return the run's context and token."""
+    run_ctx = RunContext(trace.set_span_in_context(span, current))
+    return run_ctx, context_api.attach(run_ctx)
+
+
+def _assign(node: Context, source: Context) -> None:
+    _dict_update(node, source)
+    if len(node) != len(source):
+        for key in [k for k in node if k not in source]:
+            _dict_delitem(node, key)
+
+
+def _live_source(ctx: Context) -> RunContext | None:
+    if isinstance(ctx, RunContext):
+        return ctx if ctx.live else ctx.source
+    return None
+
+
+def leave_run(run_ctx: RunContext, previous: Context, token: object) -> None:
+    """Undo ``enter_run``: revert the run's context in place, reset the variable if we can."""
+    run_ctx.live = False
+    followers = [run_ctx] + [d for d in (ref() for ref in run_ctx.dependents) if d is not None]
+    run_ctx.dependents = []
+    target = _live_source(previous)
+    for node in followers:
+        _assign(node, previous)
+        node.source = target
+    if target is not None:
+        deps = target.dependents
+        if len(deps) >= _PRUNE_AT:
+            deps[:] = [r for r in deps if r() is not None]
+        deps.extend(weakref.ref(node) for node in followers)
+    if isinstance(token, Token) and context_api.get_current() is run_ctx:
+        var: Any = token.var
+        try:
+            var.reset(token)
+        except (ValueError, RuntimeError):  # another context (async end, stream): reverted above
+            pass

@@ -56,7 +56,7 @@ class Finisher:
                 attrs[sc.ERROR_TYPE] = error_type
             self._metrics.run_duration.record(perf_counter() - state.started_at, attrs)
         finally:
-            leave_run(state.ctx, state.previous)
+            leave_run(state.ctx, state.previous, state.token)
             span.end()
         return error_type
 
@@ -82,7 +82,7 @@ class Finisher:
             span.set_attribute(sc.ERROR_TYPE, "evicted")
             span.set_status(Status(StatusCode.ERROR, "run evicted: still open at the max_open_runs bound"))
         finally:
-            leave_run(state.ctx, state.previous)
+            leave_run(state.ctx, state.previous, state.token)
             span.end()
 
     # -- model runs ------------------------------------------------------------------
@@ -144,7 +144,7 @@ class Finisher:
                 attrs[sc.ERROR_TYPE] = error_type
             self._metrics.run_duration.record(perf_counter() - state.started_at, attrs)
         finally:
-            leave_run(state.ctx, state.previous)
+            leave_run(state.ctx, state.previous, state.token)
             state.span.end()
 
     def _cost(self, state: RunState, response_model: str | None, usage: result.Usage,

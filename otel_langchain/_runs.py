@@ -10,6 +10,8 @@ from uuid import UUID
 from opentelemetry.context import Context
 from opentelemetry.trace import Span
 
+from otel_langchain._context import RunContext
+
 
 class RunState:
     """What we keep about one open run between its start and end callbacks."""
@@ -26,13 +28,15 @@ class RunState:
         "run_type",
         "span",
         "started_at",
+        "token",
         "trackers",
     )
 
     def __init__(
         self,
         span: Span,
-        ctx: Context,
+        ctx: RunContext,
+        token: object,
         previous: Context,
         run_type: str,
         name: str,
@@ -40,6 +44,7 @@ class RunState:
     ) -> None:
         self.span = span
         self.ctx = ctx
+        self.token = token
         self.previous = previous
         self.run_type = run_type
         self.name = name

@@ -30,6 +30,17 @@ from otel_langchain.version import __version__
 
 _CLIENT = SpanKind.CLIENT
 _INTERNAL = SpanKind.INTERNAL
+_RETRY_TAG = "retry:attempt:"
+
+
+def _note_retry(parent: RunState, tags: list[str]) -> None:
+    """``RunnableRetry`` tags its attempts ``retry:attempt:N``; attempt N > 1 means a retry."""
+    for tag in tags:
+        if isinstance(tag, str) and tag.startswith(_RETRY_TAG):
+            attempt = tag[len(_RETRY_TAG):]
+            if attempt.isdigit() and int(attempt) > 1:
+                parent.span.add_event(sc.EVENT_RETRY, {sc.RETRY_ATTEMPT: int(attempt) - 1})
+            return
 
 
 class OTelCallbackHandler(BaseCallbackHandler):
@@ -91,8 +102,11 @@ class OTelCallbackHandler(BaseCallbackHandler):
         run_type: str,
         name: str,
         attrs: dict[str, Any],
+        tags: list[str] | None = None,
     ) -> RunState:
         parent = self._runs.get(parent_run_id)
+        if parent is not None and tags:
+            _note_retry(parent, tags)
         current = context_api.get_current()
         span = self._tracer.start_span(
             span_name,
@@ -100,7 +114,8 @@ class OTelCallbackHandler(BaseCallbackHandler):
             kind=kind,
             attributes=attrs,
         )
-        state = RunState(span, enter_run(span, current), current, run_type, name, perf_counter())
+        ctx, token = enter_run(span, current)
+        state = RunState(span, ctx, token, current, run_type, name, perf_counter())
         self._runs.add(run_id, state)
         return state
 
@@ -139,7 +154,7 @@ class OTelCallbackHandler(BaseCallbackHandler):
             attrs[sc.GEN_AI_AGENT_NAME] = name
         if self._content.enabled:
             attrs[sc.LANGCHAIN_CHAIN_INPUTS] = self._content.json(inputs)
-        self._start(run_id, parent_run_id, span_name, _INTERNAL, run_type, name, attrs)
+        self._start(run_id, parent_run_id, span_name, _INTERNAL, run_type, name, attrs, tags)
 
     @guarded
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
@@ -185,7 +200,9 @@ class OTelCallbackHandler(BaseCallbackHandler):
             attrs[sc.GEN_AI_REQUEST_MODEL] = model
         attrs.update(attributes.request_params(metadata, invocation))
         span_name = f"{operation} {model}" if model else operation
-        state = self._start(run_id, parent_run_id, span_name, _CLIENT, run_type, name, attrs)
+        state = self._start(
+            run_id, parent_run_id, span_name, _CLIENT, run_type, name, attrs, tags
+        )
         state.operation = operation
         state.provider = provider
         state.model = model
@@ -296,7 +313,7 @@ class OTelCallbackHandler(BaseCallbackHandler):
                 inputs if inputs is not None else input_str
             )
         self._start(run_id, parent_run_id, f"{sc.OP_EXECUTE_TOOL} {name}", _INTERNAL, "tool",
-                    name, attrs)
+                    name, attrs, tags)
 
     @guarded
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:

@@ -100,3 +100,13 @@ def no_opentelemetry_errors() -> Iterator[None]:
     otel_logger.removeHandler(collector)
     messages = [r.getMessage() for r in collector.records]
     assert not messages, f"opentelemetry logged errors: {messages}"
+
+
+@pytest.fixture(autouse=True)
+def no_context_leak() -> Iterator[None]:
+    """Tracing never leaves a span current in the test's own context."""
+    from opentelemetry import trace
+
+    yield
+    leaked = trace.get_current_span()
+    assert not leaked.get_span_context().is_valid, f"span left current: {leaked}"

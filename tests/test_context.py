@@ -273,3 +273,42 @@ def test_unknown_parent_becomes_child_of_current_span(telemetry: Telemetry) -> N
     with _app_tracer(telemetry).start_as_current_span("request"):
         chain.invoke({"q": "hi"})
     assert telemetry.tree() == {"chat gpt-4o-mini": "request", "request": None}
+
+
+async def test_async_langgraph_agent_restores_caller_context(telemetry: Telemetry) -> None:
+    """An async LangGraph agent run (nodes start in the caller's task) leaves no span current."""
+    from langchain_core.messages import AIMessage
+    from test_spans import _agent
+
+    handler = telemetry.handler()
+    model = FakeOpenAIChat(responses=[
+        AIMessage(content="", tool_calls=[{"name": "add", "args": {"a": 1, "b": 1}, "id": "c1"}]),
+        "2",
+    ])
+    with _app_tracer(telemetry).start_as_current_span("request") as request:
+        await _agent(model).ainvoke({"messages": [("human", "1+1")]},
+                                    config={"callbacks": [handler]})
+        assert trace.get_current_span() is request
+        async for _ in _agent(model).astream({"messages": [("human", "1+1")]},
+                                             config={"callbacks": [handler]}):
+            pass
+        assert trace.get_current_span() is request
+    assert handler.open_runs == 0
+
+
+def test_sync_langgraph_stream_restores_caller_context(telemetry: Telemetry) -> None:
+    """A sync LangGraph stream leaves no span current in the consumer's context."""
+    from langchain_core.messages import AIMessage
+    from test_spans import _agent
+
+    handler = telemetry.handler()
+    model = FakeOpenAIChat(responses=[
+        AIMessage(content="", tool_calls=[{"name": "add", "args": {"a": 1, "b": 1}, "id": "c1"}]),
+        "2",
+    ])
+    with _app_tracer(telemetry).start_as_current_span("request") as request:
+        for _ in _agent(model).stream({"messages": [("human", "1+1")]},
+                                      config={"callbacks": [handler]}, stream_mode="messages"):
+            pass
+        assert trace.get_current_span() is request
+    assert handler.open_runs == 0
