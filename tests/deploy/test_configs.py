@@ -63,6 +63,7 @@ def test_collector_pipelines_use_defined_components() -> None:
     _check_pipelines(load_yaml(COLLECTOR), "collector")
 
 
+@pytest.mark.integration
 def test_collector_routes_traces_to_jaeger_and_tempo_and_metrics_to_prometheus(
     compose_model: dict[str, Any],
 ) -> None:
@@ -127,6 +128,7 @@ def _datasources() -> dict[str, dict[str, Any]]:
     return {d["uid"]: d for d in sources}
 
 
+@pytest.mark.integration
 def test_datasources_point_at_the_compose_services(compose_model: dict[str, Any]) -> None:
     """Prometheus, Tempo and Jaeger data sources have fixed uids and reach their services."""
     sources = _datasources()
@@ -157,6 +159,7 @@ def test_links_between_datasources_use_provisioned_uids() -> None:
             assert "$__tags" in q["query"], q["name"]
 
 
+@pytest.mark.integration
 def test_dashboard_provider_loads_the_mounted_dashboards(compose_model: dict[str, Any]) -> None:
     """Grafana's file provider reads the directory compose mounts grafana/dashboards at."""
     (provider,) = load_yaml(DASHBOARD_PROVIDER)["providers"]

@@ -99,6 +99,7 @@ def test_promtool_check_config_on_the_portable_part(tmp_path: Path) -> None:
     assert "rules found" in proc.stdout
 
 
+@pytest.mark.integration
 def test_prometheus3_otlp_receiver_settings(compose_model: dict[str, Any]) -> None:
     """OTLP receiver on, service.name promoted, exemplars stored, rules mounted."""
     config = load_yaml(PROMETHEUS_CONFIG)
