@@ -53,7 +53,9 @@ _AGENT_NAMES = frozenset({"AgentExecutor", "LangGraph"})
 _INTERNAL_METADATA = ("ls_", "langgraph_", "lc_", "checkpoint_")
 
 
-def provider_name(metadata: Mapping[str, Any] | None, invocation: Mapping[str, Any] | None) -> str | None:
+def provider_name(
+    metadata: Mapping[str, Any] | None, invocation: Mapping[str, Any] | None
+) -> str | None:
     """gen_ai.provider.name from ``ls_provider`` (mapped to semconv), else the ``_type``."""
     raw = metadata.get("ls_provider") if metadata else None
     if isinstance(raw, str) and raw:
@@ -65,7 +67,9 @@ def provider_name(metadata: Mapping[str, Any] | None, invocation: Mapping[str, A
     return None
 
 
-def request_model(metadata: Mapping[str, Any] | None, invocation: Mapping[str, Any] | None) -> str | None:
+def request_model(
+    metadata: Mapping[str, Any] | None, invocation: Mapping[str, Any] | None
+) -> str | None:
     """gen_ai.request.model from ``ls_model_name``, else the invocation params."""
     name = metadata.get("ls_model_name") if metadata else None
     if isinstance(name, str) and name:
@@ -84,7 +88,9 @@ def _number(value: Any, kind: type) -> float | int | None:
     return int(value) if kind is int else float(value)
 
 
-def request_params(metadata: Mapping[str, Any] | None, invocation: Mapping[str, Any] | None) -> dict[str, Any]:
+def request_params(
+    metadata: Mapping[str, Any] | None, invocation: Mapping[str, Any] | None
+) -> dict[str, Any]:
     """gen_ai.request.* parameters (an allow-list: nothing else of the params is read)."""
     attrs: dict[str, Any] = {}
     if invocation:
@@ -140,7 +146,10 @@ def is_agent(name: str, metadata: Mapping[str, Any] | None) -> bool:
 
 
 def common(
-    run_id: Any, run_type: str, name: str, tags: Sequence[str] | None,
+    run_id: Any,
+    run_type: str,
+    name: str,
+    tags: Sequence[str] | None,
     metadata: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
     """Attributes every span carries: run id/type/name, tags, metadata, LangGraph, conversation."""

@@ -29,9 +29,11 @@ _SECRET_KEY = re.compile(
     re.IGNORECASE,
 )
 # Token counters and ids are not secrets even though they contain "token".
-_NOT_SECRET_KEY = re.compile(r"(^|_)(max|input|output|total|prompt|completion|cached|reasoning)"
-                             r"_?tokens?($|_)|tokens?_(count|usage|type)|token_ids?$|tokenizer",
-                             re.IGNORECASE)
+_NOT_SECRET_KEY = re.compile(
+    r"(^|_)(max|input|output|total|prompt|completion|cached|reasoning)"
+    r"_?tokens?($|_)|tokens?_(count|usage|type)|token_ids?$|tokenizer",
+    re.IGNORECASE,
+)
 _SECRET_VALUE = re.compile(
     r"(sk-(ant-|proj-)?[A-Za-z0-9_\-]{8,}"  # OpenAI / Anthropic style keys
     r"|AKIA[0-9A-Z]{16}"  # AWS access key ids
@@ -86,8 +88,9 @@ def max_length(explicit: int | None) -> int:
         if value < 1:
             raise ValueError(raw)
     except ValueError:
-        logger.warning("%s=%r is not a positive integer; using %d", MAX_LENGTH_ENV, raw,
-                       DEFAULT_MAX_LENGTH)
+        logger.warning(
+            "%s=%r is not a positive integer; using %d", MAX_LENGTH_ENV, raw, DEFAULT_MAX_LENGTH
+        )
         return DEFAULT_MAX_LENGTH
     return value
 

@@ -29,6 +29,7 @@ run alone, and the end callback does two things:
 from __future__ import annotations
 
 import weakref
+from contextlib import suppress
 from contextvars import Token
 from typing import Any
 
@@ -96,7 +97,6 @@ def leave_run(run_ctx: RunContext, previous: Context, token: object) -> None:
         deps.extend(weakref.ref(node) for node in followers)
     if isinstance(token, Token) and context_api.get_current() is run_ctx:
         var: Any = token.var
-        try:
+        # In another context (async end, stream) reset fails; the revert above did the work.
+        with suppress(ValueError, RuntimeError):
             var.reset(token)
-        except (ValueError, RuntimeError):  # another context (async end, stream): reverted above
-            pass

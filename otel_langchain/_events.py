@@ -73,8 +73,10 @@ def retry_attributes(retry_state: Any) -> dict[str, Any]:
 def exception_attributes(error: BaseException) -> dict[str, Any]:
     """The semconv ``exception`` event attributes; never calls a ``str()`` unguarded."""
     cls = type(error)
-    qualname = cls.__qualname__ if cls.__module__ == "builtins" else (
-        f"{cls.__module__}.{cls.__qualname__}"
+    qualname = (
+        cls.__qualname__
+        if cls.__module__ == "builtins"
+        else (f"{cls.__module__}.{cls.__qualname__}")
     )
     try:
         stack = "".join(traceback.format_exception(cls, error, error.__traceback__))

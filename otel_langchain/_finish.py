@@ -38,8 +38,9 @@ class Finisher:
         self._prices = prices
         self._content = content
 
-    def close(self, state: RunState, error: BaseException | None,
-              extra: dict[str, Any] | None) -> str | None:
+    def close(
+        self, state: RunState, error: BaseException | None, extra: dict[str, Any] | None
+    ) -> str | None:
         """Set the outcome, record ``langchain.run.duration``, revert context, end the span.
 
         Returns the ``error.type`` recorded, if any.
@@ -80,7 +81,9 @@ class Finisher:
         span = state.span
         try:
             span.set_attribute(sc.ERROR_TYPE, "evicted")
-            span.set_status(Status(StatusCode.ERROR, "run evicted: still open at the max_open_runs bound"))
+            span.set_status(
+                Status(StatusCode.ERROR, "run evicted: still open at the max_open_runs bound")
+            )
         finally:
             leave_run(state.ctx, state.previous, state.token)
             span.end()
@@ -147,34 +150,50 @@ class Finisher:
             leave_run(state.ctx, state.previous, state.token)
             state.span.end()
 
-    def _cost(self, state: RunState, response_model: str | None, usage: result.Usage,
-              attrs: dict[str, Any]) -> float | None:
+    def _cost(
+        self,
+        state: RunState,
+        response_model: str | None,
+        usage: result.Usage,
+        attrs: dict[str, Any],
+    ) -> float | None:
         if not usage.reported:
             return None
         found = self._prices.lookup(response_model, state.model)
         if found is None:
             return None
-        cost = found[1].cost(
+        # Recorded per token type (input incl. cache reads/writes, output), as tokens are.
+        price = found[1]
+        input_cost = price.cost(
             input_tokens=usage.input or 0,
-            output_tokens=usage.output or 0,
+            output_tokens=0,
             cache_read_tokens=usage.cache_read or 0,
             cache_write_tokens=usage.cache_creation or 0,
         )
-        self._metrics.cost.add(cost, attrs)
-        return cost
+        output_cost = price.cost(input_tokens=0, output_tokens=usage.output or 0)
+        self._metrics.cost.add(input_cost, {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_INPUT})
+        self._metrics.cost.add(output_cost, {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT})
+        return input_cost + output_cost
 
     @staticmethod
-    def _track(state: RunState, response_model: str | None, usage: result.Usage,
-               cost: float | None) -> None:
+    def _track(
+        state: RunState, response_model: str | None, usage: result.Usage, cost: float | None
+    ) -> None:
         if not state.trackers:
             return
         model = response_model or state.model or "unknown"
         for tracker in state.trackers:
-            tracker.record(model, input_tokens=usage.input or 0, output_tokens=usage.output or 0,
-                           cache_read=usage.cache_read or 0, cost=cost)
+            tracker.record(
+                model,
+                input_tokens=usage.input or 0,
+                output_tokens=usage.output or 0,
+                cache_read=usage.cache_read or 0,
+                cost=cost,
+            )
 
-    def _response_attributes(self, response: Any, response_model: str | None,
-                             usage: result.Usage, cost: float | None) -> dict[str, Any]:
+    def _response_attributes(
+        self, response: Any, response_model: str | None, usage: result.Usage, cost: float | None
+    ) -> dict[str, Any]:
         attrs: dict[str, Any] = {}
         if response_model:
             attrs[sc.GEN_AI_RESPONSE_MODEL] = response_model

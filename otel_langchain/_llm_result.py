@@ -16,12 +16,30 @@ _FINISH_KEYS = ("finish_reason", "stop_reason", "stopReason", "done_reason")
 _LANGCHAIN_ID_PREFIXES = ("run-", "lc_run-", "lc_")
 
 # (input, output, cache_read, cache_creation, reasoning) spellings in llm_output usage dicts.
-_INPUT_KEYS = ("input_tokens", "prompt_tokens", "inputTokens", "prompt_token_count",
-               "promptTokenCount", "prompt_eval_count")
-_OUTPUT_KEYS = ("output_tokens", "completion_tokens", "outputTokens", "candidates_token_count",
-                "candidatesTokenCount", "eval_count", "generated_tokens")
-_CACHE_READ_KEYS = ("cache_read_input_tokens", "cacheReadInputTokens", "cached_content_token_count",
-                    "cachedContentTokenCount", "prompt_cache_hit_tokens")
+_INPUT_KEYS = (
+    "input_tokens",
+    "prompt_tokens",
+    "inputTokens",
+    "prompt_token_count",
+    "promptTokenCount",
+    "prompt_eval_count",
+)
+_OUTPUT_KEYS = (
+    "output_tokens",
+    "completion_tokens",
+    "outputTokens",
+    "candidates_token_count",
+    "candidatesTokenCount",
+    "eval_count",
+    "generated_tokens",
+)
+_CACHE_READ_KEYS = (
+    "cache_read_input_tokens",
+    "cacheReadInputTokens",
+    "cached_content_token_count",
+    "cachedContentTokenCount",
+    "prompt_cache_hit_tokens",
+)
 _CACHE_WRITE_KEYS = ("cache_creation_input_tokens", "cacheWriteInputTokens")
 _REASONING_KEYS = ("reasoning_tokens", "thoughts_token_count", "thoughtsTokenCount")
 

@@ -86,11 +86,13 @@ def message(msg: Any, text: Text) -> dict[str, Any]:
     if role == "tool":
         return {
             "role": "tool",
-            "parts": [{
-                "type": "tool_call_response",
-                "id": getattr(msg, "tool_call_id", None),
-                "response": text(content if isinstance(content, str) else safe_str(content)),
-            }],
+            "parts": [
+                {
+                    "type": "tool_call_response",
+                    "id": getattr(msg, "tool_call_id", None),
+                    "response": text(content if isinstance(content, str) else safe_str(content)),
+                }
+            ],
         }
     return {"role": role, "parts": _parts(content, text) + _tool_calls(msg, text)}
 
@@ -108,8 +110,10 @@ def input_messages(batches: Any, text: Text) -> str:
 def prompt_messages(prompts: Iterable[Any], text: Text) -> str:
     """A text LLM's prompts as user messages, JSON."""
     return json.dumps(
-        [{"role": "user", "parts": [{"type": "text", "content": text(safe_str(p))}]}
-         for p in prompts],
+        [
+            {"role": "user", "parts": [{"type": "text", "content": text(safe_str(p))}]}
+            for p in prompts
+        ],
         ensure_ascii=False,
     )
 
@@ -122,8 +126,11 @@ def output_messages(response: Any, reasons: list[str], text: Text) -> str:
     for group in gens if isinstance(gens, list) else []:
         for gen in group if isinstance(group, list) else []:
             msg = getattr(gen, "message", None)
-            entry = (message(msg, text) if msg is not None else
-                     {"role": "assistant", "parts": _parts(getattr(gen, "text", ""), text)})
+            entry = (
+                message(msg, text)
+                if msg is not None
+                else {"role": "assistant", "parts": _parts(getattr(gen, "text", ""), text)}
+            )
             entry["role"] = "assistant"
             if index < len(reasons):
                 entry["finish_reason"] = reasons[index]

@@ -14,7 +14,6 @@ from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import SpanKind, TracerProvider
 
 from otel_langchain import _attributes as attributes
-from otel_langchain import _llm_result as result
 from otel_langchain import _messages as messages
 from otel_langchain import _semconv as sc
 from otel_langchain._content import ContentPolicy, safe_str
@@ -37,7 +36,7 @@ def _note_retry(parent: RunState, tags: list[str]) -> None:
     """``RunnableRetry`` tags its attempts ``retry:attempt:N``; attempt N > 1 means a retry."""
     for tag in tags:
         if isinstance(tag, str) and tag.startswith(_RETRY_TAG):
-            attempt = tag[len(_RETRY_TAG):]
+            attempt = tag[len(_RETRY_TAG) :]
             if attempt.isdigit() and int(attempt) > 1:
                 parent.span.add_event(sc.EVENT_RETRY, {sc.RETRY_ATTEMPT: int(attempt) - 1})
             return
@@ -200,9 +199,7 @@ class OTelCallbackHandler(BaseCallbackHandler):
             attrs[sc.GEN_AI_REQUEST_MODEL] = model
         attrs.update(attributes.request_params(metadata, invocation))
         span_name = f"{operation} {model}" if model else operation
-        state = self._start(
-            run_id, parent_run_id, span_name, _CLIENT, run_type, name, attrs, tags
-        )
+        state = self._start(run_id, parent_run_id, span_name, _CLIENT, run_type, name, attrs, tags)
         state.operation = operation
         state.provider = provider
         state.model = model
@@ -244,7 +241,13 @@ class OTelCallbackHandler(BaseCallbackHandler):
     ) -> None:
         """Start a ``text_completion {model}`` client span."""
         state = self._start_model(
-            sc.OP_TEXT_COMPLETION, "llm", serialized, run_id, parent_run_id, tags, metadata,
+            sc.OP_TEXT_COMPLETION,
+            "llm",
+            serialized,
+            run_id,
+            parent_run_id,
+            tags,
+            metadata,
             kwargs,
         )
         if self._content.enabled and state.span.is_recording():
@@ -255,8 +258,9 @@ class OTelCallbackHandler(BaseCallbackHandler):
     def _captured(self, payload: Any, *, messages_json: bool) -> str:
         if messages_json:
             return messages.input_messages(payload, self._content.text)
-        return messages.prompt_messages(payload if isinstance(payload, list) else [],
-                                        self._content.text)
+        return messages.prompt_messages(
+            payload if isinstance(payload, list) else [], self._content.text
+        )
 
     @guarded
     def on_llm_new_token(self, token: Any, *, run_id: UUID, **kwargs: Any) -> None:
@@ -312,8 +316,16 @@ class OTelCallbackHandler(BaseCallbackHandler):
             attrs[sc.GEN_AI_TOOL_CALL_ARGUMENTS] = self._content.json(
                 inputs if inputs is not None else input_str
             )
-        self._start(run_id, parent_run_id, f"{sc.OP_EXECUTE_TOOL} {name}", _INTERNAL, "tool",
-                    name, attrs, tags)
+        self._start(
+            run_id,
+            parent_run_id,
+            f"{sc.OP_EXECUTE_TOOL} {name}",
+            _INTERNAL,
+            "tool",
+            name,
+            attrs,
+            tags,
+        )
 
     @guarded
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
@@ -351,8 +363,9 @@ class OTelCallbackHandler(BaseCallbackHandler):
         attrs[sc.GEN_AI_OPERATION_NAME] = sc.OP_RETRIEVAL
         if self._content.enabled:
             attrs[sc.GEN_AI_RETRIEVAL_QUERY_TEXT] = self._content.text(safe_str(query))
-        self._start(run_id, parent_run_id, f"{sc.OP_RETRIEVAL} {name}", _INTERNAL, "retriever",
-                    name, attrs)
+        self._start(
+            run_id, parent_run_id, f"{sc.OP_RETRIEVAL} {name}", _INTERNAL, "retriever", name, attrs
+        )
 
     @guarded
     def on_retriever_end(self, documents: Sequence[Any], *, run_id: UUID, **kwargs: Any) -> None:
@@ -363,11 +376,15 @@ class OTelCallbackHandler(BaseCallbackHandler):
             if isinstance(documents, Sequence):
                 extra[sc.LANGCHAIN_RETRIEVAL_DOCUMENT_COUNT] = len(documents)
                 if self._content.enabled:
-                    extra[sc.GEN_AI_RETRIEVAL_DOCUMENTS] = self._content.json([
-                        {"id": getattr(d, "id", None),
-                         "content": getattr(d, "page_content", safe_str(d))}
-                        for d in documents
-                    ])
+                    extra[sc.GEN_AI_RETRIEVAL_DOCUMENTS] = self._content.json(
+                        [
+                            {
+                                "id": getattr(d, "id", None),
+                                "content": getattr(d, "page_content", safe_str(d)),
+                            }
+                            for d in documents
+                        ]
+                    )
             self._finisher.close(state, None, extra)
 
     @guarded

@@ -101,8 +101,15 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     def _instrument(self, **kwargs: Any) -> None:
         options = {
             key: kwargs[key]
-            for key in ("tracer_provider", "meter_provider", "capture_content", "redact",
-                        "prices", "max_open_runs", "max_content_length")
+            for key in (
+                "tracer_provider",
+                "meter_provider",
+                "capture_content",
+                "redact",
+                "prices",
+                "max_open_runs",
+                "max_content_length",
+            )
             if kwargs.get(key) is not None
         }
         instrument(**options)

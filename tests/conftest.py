@@ -43,8 +43,9 @@ class Telemetry:
         """span name -> parent span name (names must be unique in the trace)."""
         by_id = {s.context.span_id: s for s in self.spans()}
         return {
-            s.name: (by_id[s.parent.span_id].name if s.parent and s.parent.span_id in by_id
-                     else None)
+            s.name: (
+                by_id[s.parent.span_id].name if s.parent and s.parent.span_id in by_id else None
+            )
             for s in self.spans()
         }
 

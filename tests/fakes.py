@@ -25,7 +25,9 @@ from langchain_core.runnables import Runnable
 _ids = itertools.count(1)
 
 
-def _usage(inp: int, out: int, cache_read: int = 0, cache_creation: int = 0, reasoning: int = 0) -> dict[str, Any]:
+def _usage(
+    inp: int, out: int, cache_read: int = 0, cache_creation: int = 0, reasoning: int = 0
+) -> dict[str, Any]:
     usage: dict[str, Any] = {"input_tokens": inp, "output_tokens": out, "total_tokens": inp + out}
     details = {}
     if cache_read:
@@ -76,7 +78,9 @@ class FakeOpenAIChat(BaseChatModel):
             params["ls_stop"] = stop
         return params
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable[LanguageModelInput, BaseMessage]:
+    def bind_tools(
+        self, tools: Sequence[Any], **kwargs: Any
+    ) -> Runnable[LanguageModelInput, BaseMessage]:
         return self.bind(tools=[getattr(t, "name", str(t)) for t in tools], **kwargs)
 
     def _next(self) -> AIMessage:
@@ -88,35 +92,59 @@ class FakeOpenAIChat(BaseChatModel):
 
     def _metadata(self, msg: AIMessage, rid: str) -> dict[str, Any]:
         finish = "tool_calls" if msg.tool_calls else "stop"
-        return {"model_name": self.response_model, "finish_reason": finish, "id": rid,
-                "system_fingerprint": "fp_test", "service_tier": "default"}
+        return {
+            "model_name": self.response_model,
+            "finish_reason": finish,
+            "id": rid,
+            "system_fingerprint": "fp_test",
+            "service_tier": "default",
+        }
 
     def _token_usage(self) -> dict[str, Any]:
-        usage: dict[str, Any] = {"prompt_tokens": self.input_tokens,
-                                 "completion_tokens": self.output_tokens,
-                                 "total_tokens": self.input_tokens + self.output_tokens}
+        usage: dict[str, Any] = {
+            "prompt_tokens": self.input_tokens,
+            "completion_tokens": self.output_tokens,
+            "total_tokens": self.input_tokens + self.output_tokens,
+        }
         if self.cache_read:
             usage["prompt_tokens_details"] = {"cached_tokens": self.cache_read}
         return usage
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         msg = self._next()
         rid = f"chatcmpl-{next(_ids)}"
         out = AIMessage(
-            content=msg.content, tool_calls=msg.tool_calls, id=rid,
+            content=msg.content,
+            tool_calls=msg.tool_calls,
+            id=rid,
             response_metadata={**self._metadata(msg, rid), "token_usage": self._token_usage()},
-            usage_metadata=_usage(self.input_tokens, self.output_tokens, self.cache_read,
-                                  reasoning=self.reasoning) if self.report_usage else None,
+            usage_metadata=_usage(
+                self.input_tokens, self.output_tokens, self.cache_read, reasoning=self.reasoning
+            )
+            if self.report_usage
+            else None,
         )
-        gen = ChatGeneration(message=out, generation_info={"finish_reason": out.response_metadata["finish_reason"]})
+        gen = ChatGeneration(
+            message=out, generation_info={"finish_reason": out.response_metadata["finish_reason"]}
+        )
         llm_output = {"model_name": self.response_model, "system_fingerprint": "fp_test", "id": rid}
         if self.report_usage:
             llm_output["token_usage"] = self._token_usage()
         return ChatResult(generations=[gen], llm_output=llm_output)
 
-    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
         msg = self._next()
         rid = f"chatcmpl-{next(_ids)}"
         text = msg.content if isinstance(msg.content, str) else ""
@@ -129,17 +157,35 @@ class FakeOpenAIChat(BaseChatModel):
                 run_manager.on_llm_new_token(piece, chunk=chunk)
             yield chunk
         if msg.tool_calls:
-            yield ChatGenerationChunk(message=AIMessageChunk(
-                content="", id=rid,
-                tool_call_chunks=[{"name": tc["name"], "args": __import__("json").dumps(tc["args"]),
-                                   "id": tc["id"], "index": i} for i, tc in enumerate(msg.tool_calls)]))
+            yield ChatGenerationChunk(
+                message=AIMessageChunk(
+                    content="",
+                    id=rid,
+                    tool_call_chunks=[
+                        {
+                            "name": tc["name"],
+                            "args": __import__("json").dumps(tc["args"]),
+                            "id": tc["id"],
+                            "index": i,
+                        }
+                        for i, tc in enumerate(msg.tool_calls)
+                    ],
+                )
+            )
         last = AIMessageChunk(
-            content="", id=rid, chunk_position="last",
+            content="",
+            id=rid,
+            chunk_position="last",
             response_metadata=self._metadata(msg, rid),
-            usage_metadata=_usage(self.input_tokens, self.output_tokens, self.cache_read,
-                                  reasoning=self.reasoning) if self.report_usage else None,
+            usage_metadata=_usage(
+                self.input_tokens, self.output_tokens, self.cache_read, reasoning=self.reasoning
+            )
+            if self.report_usage
+            else None,
         )
-        yield ChatGenerationChunk(message=last, generation_info={"finish_reason": last.response_metadata["finish_reason"]})
+        yield ChatGenerationChunk(
+            message=last, generation_info={"finish_reason": last.response_metadata["finish_reason"]}
+        )
 
 
 class FakeAnthropicChat(FakeOpenAIChat):
@@ -161,23 +207,44 @@ class FakeAnthropicChat(FakeOpenAIChat):
 
     def _metadata(self, msg: AIMessage, rid: str) -> dict[str, Any]:
         stop = "tool_use" if msg.tool_calls else "end_turn"
-        return {"model": self.response_model, "model_name": self.response_model,
-                "stop_reason": stop, "id": rid}
+        return {
+            "model": self.response_model,
+            "model_name": self.response_model,
+            "stop_reason": stop,
+            "id": rid,
+        }
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         msg = self._next()
         rid = f"msg_{next(_ids)}"
         total_in = self.input_tokens + self.cache_read + self.cache_creation
         out = AIMessage(
-            content=msg.content, tool_calls=msg.tool_calls, id=rid,
-            response_metadata={**self._metadata(msg, rid), "usage": {
-                "input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
-                "cache_read_input_tokens": self.cache_read,
-                "cache_creation_input_tokens": self.cache_creation}},
-            usage_metadata=_usage(total_in, self.output_tokens, self.cache_read, self.cache_creation),
+            content=msg.content,
+            tool_calls=msg.tool_calls,
+            id=rid,
+            response_metadata={
+                **self._metadata(msg, rid),
+                "usage": {
+                    "input_tokens": self.input_tokens,
+                    "output_tokens": self.output_tokens,
+                    "cache_read_input_tokens": self.cache_read,
+                    "cache_creation_input_tokens": self.cache_creation,
+                },
+            },
+            usage_metadata=_usage(
+                total_in, self.output_tokens, self.cache_read, self.cache_creation
+            ),
         )
-        return ChatResult(generations=[ChatGeneration(message=out)], llm_output={"id": rid, "model": self.response_model})
+        return ChatResult(
+            generations=[ChatGeneration(message=out)],
+            llm_output={"id": rid, "model": self.response_model},
+        )
 
 
 class FakeOpenAILLM(LLM):
@@ -192,16 +259,33 @@ class FakeOpenAILLM(LLM):
         return "openai"
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        return LangSmithParams(ls_provider="openai", ls_model_name=self.model_name,
-                               ls_model_type="llm", ls_temperature=0.7, ls_max_tokens=64)
+        return LangSmithParams(
+            ls_provider="openai",
+            ls_model_name=self.model_name,
+            ls_model_type="llm",
+            ls_temperature=0.7,
+            ls_max_tokens=64,
+        )
 
-    def _call(self, prompt: str, stop: list[str] | None = None,
-              run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> str:
+    def _call(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> str:
         return self.responses[0]
 
-    def _generate(self, prompts: list[str], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Any:
+    def _generate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Any:
         result = super()._generate(prompts, stop=stop, run_manager=run_manager, **kwargs)
-        result.llm_output = {"token_usage": {"prompt_tokens": 5, "completion_tokens": 4,
-                                             "total_tokens": 9}, "model_name": self.model_name}
+        result.llm_output = {
+            "token_usage": {"prompt_tokens": 5, "completion_tokens": 4, "total_tokens": 9},
+            "model_name": self.model_name,
+        }
         return result

@@ -11,15 +11,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
+from conftest import Telemetry
+from fakes import FakeOpenAIChat
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel
 from langchain_core.tools import tool
 from opentelemetry import trace
-
-from conftest import Telemetry
-from fakes import FakeOpenAIChat
 
 _providers: list[Any] = []
 
@@ -99,11 +97,17 @@ async def test_astream_and_astream_events_nest_and_restore(telemetry: Telemetry)
     seen: dict[str, str] = {}
     handler = telemetry.handler()
     with _app_tracer(telemetry).start_as_current_span("request") as request:
-        chunks = [c async for c in _chain(seen).astream({"q": "hi"}, config={"callbacks": [handler]})]
+        chunks = [
+            c async for c in _chain(seen).astream({"q": "hi"}, config={"callbacks": [handler]})
+        ]
         assert "".join(chunks) == "HELLO FROM THE FAKE MODEL."
         assert trace.get_current_span() is request
-        events = [e async for e in _chain(seen).astream_events(
-            {"q": "hi"}, config={"callbacks": [handler]}, version="v2")]
+        events = [
+            e
+            async for e in _chain(seen).astream_events(
+                {"q": "hi"}, config={"callbacks": [handler]}, version="v2"
+            )
+        ]
         assert events
         assert trace.get_current_span() is request
     await asyncio.sleep(0)
@@ -124,6 +128,7 @@ def test_parallel_and_batch_threads_see_their_own_run(telemetry: Telemetry) -> N
             with lock:
                 seen[name] = trace.get_current_span().name  # type: ignore[attr-defined]
             return x
+
         return RunnableLambda(fn, name=name)
 
     par = RunnableParallel(left=branch("left"), right=branch("right"))
@@ -203,8 +208,16 @@ async def test_hundred_concurrent_async_chains_keep_traces_apart(telemetry: Tele
         names = by_trace[trace_id]
         assert f"request {i}" in names
         assert sorted(n for n in names if not n.startswith("request")) == sorted(
-            ["RunnableSequence", "ChatPromptTemplate", "chat gpt-4o-mini",
-             "POST /v1/chat/completions", "StrOutputParser", "shout", "work inside lambda"])
+            [
+                "RunnableSequence",
+                "ChatPromptTemplate",
+                "chat gpt-4o-mini",
+                "POST /v1/chat/completions",
+                "StrOutputParser",
+                "shout",
+                "work inside lambda",
+            ]
+        )
     _assert_parents_in_same_trace(telemetry)
 
 
@@ -281,16 +294,22 @@ async def test_async_langgraph_agent_restores_caller_context(telemetry: Telemetr
     from test_spans import _agent
 
     handler = telemetry.handler()
-    model = FakeOpenAIChat(responses=[
-        AIMessage(content="", tool_calls=[{"name": "add", "args": {"a": 1, "b": 1}, "id": "c1"}]),
-        "2",
-    ])
+    model = FakeOpenAIChat(
+        responses=[
+            AIMessage(
+                content="", tool_calls=[{"name": "add", "args": {"a": 1, "b": 1}, "id": "c1"}]
+            ),
+            "2",
+        ]
+    )
     with _app_tracer(telemetry).start_as_current_span("request") as request:
-        await _agent(model).ainvoke({"messages": [("human", "1+1")]},
-                                    config={"callbacks": [handler]})
+        await _agent(model).ainvoke(
+            {"messages": [("human", "1+1")]}, config={"callbacks": [handler]}
+        )
         assert trace.get_current_span() is request
-        async for _ in _agent(model).astream({"messages": [("human", "1+1")]},
-                                             config={"callbacks": [handler]}):
+        async for _ in _agent(model).astream(
+            {"messages": [("human", "1+1")]}, config={"callbacks": [handler]}
+        ):
             pass
         assert trace.get_current_span() is request
     assert handler.open_runs == 0
@@ -302,13 +321,20 @@ def test_sync_langgraph_stream_restores_caller_context(telemetry: Telemetry) -> 
     from test_spans import _agent
 
     handler = telemetry.handler()
-    model = FakeOpenAIChat(responses=[
-        AIMessage(content="", tool_calls=[{"name": "add", "args": {"a": 1, "b": 1}, "id": "c1"}]),
-        "2",
-    ])
+    model = FakeOpenAIChat(
+        responses=[
+            AIMessage(
+                content="", tool_calls=[{"name": "add", "args": {"a": 1, "b": 1}, "id": "c1"}]
+            ),
+            "2",
+        ]
+    )
     with _app_tracer(telemetry).start_as_current_span("request") as request:
-        for _ in _agent(model).stream({"messages": [("human", "1+1")]},
-                                      config={"callbacks": [handler]}, stream_mode="messages"):
+        for _ in _agent(model).stream(
+            {"messages": [("human", "1+1")]},
+            config={"callbacks": [handler]},
+            stream_mode="messages",
+        ):
             pass
         assert trace.get_current_span() is request
     assert handler.open_runs == 0

@@ -11,10 +11,10 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-from langchain_core.prompts import ChatPromptTemplate
-
 from conftest import Telemetry
 from fakes import FakeOpenAIChat
+from langchain_core.prompts import ChatPromptTemplate
+
 from otel_langchain import LangChainInstrumentor, OTelCallbackHandler, instrument, uninstrument
 
 
@@ -31,12 +31,16 @@ def _chain() -> object:
 
 def test_instrument_traces_without_call_site_changes(telemetry: Telemetry) -> None:
     """After instrument(), runs are traced with no callbacks passed; uninstrument() stops it."""
-    handler = instrument(tracer_provider=telemetry.tracer_provider,
-                         meter_provider=telemetry.meter_provider)
+    handler = instrument(
+        tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider
+    )
     assert isinstance(handler, OTelCallbackHandler)
     _chain().invoke({"q": "hi"})  # type: ignore[attr-defined]
-    assert telemetry.tree() == {"RunnableSequence": None, "ChatPromptTemplate": "RunnableSequence",
-                                "chat gpt-4o-mini": "RunnableSequence"}
+    assert telemetry.tree() == {
+        "RunnableSequence": None,
+        "ChatPromptTemplate": "RunnableSequence",
+        "chat gpt-4o-mini": "RunnableSequence",
+    }
     uninstrument()
     telemetry.exporter.clear()
     _chain().invoke({"q": "hi"})  # type: ignore[attr-defined]
@@ -92,19 +96,32 @@ def test_opentelemetry_instrument_traces_an_unmodified_app(tmp_path: Path) -> No
     """`opentelemetry-instrument python app.py` traces LangChain in an app with no tracing code."""
     app = tmp_path / "app.py"
     tests_dir = Path(__file__).parent
-    app.write_text(textwrap.dedent(f"""
+    app.write_text(
+        textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(tests_dir)!r})
         from fakes import FakeOpenAIChat
         from langchain_core.prompts import ChatPromptTemplate
         chain = ChatPromptTemplate.from_messages([("human", "{{q}}")]) | FakeOpenAIChat()
         print(chain.invoke({{"q": "hi"}}).content)
-    """))
+    """)
+    )
     bindir = Path(sys.executable).parent
-    env = {**os.environ, "OTEL_TRACES_EXPORTER": "console", "OTEL_METRICS_EXPORTER": "none",
-           "OTEL_LOGS_EXPORTER": "none", "OTEL_SERVICE_NAME": "plain-app"}
-    proc = subprocess.run([str(bindir / "opentelemetry-instrument"), sys.executable, str(app)],
-                          capture_output=True, text=True, env=env, timeout=120, check=False)
+    env = {
+        **os.environ,
+        "OTEL_TRACES_EXPORTER": "console",
+        "OTEL_METRICS_EXPORTER": "none",
+        "OTEL_LOGS_EXPORTER": "none",
+        "OTEL_SERVICE_NAME": "plain-app",
+    }
+    proc = subprocess.run(
+        [str(bindir / "opentelemetry-instrument"), sys.executable, str(app)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Hello from the fake model." in proc.stdout
     assert '"name": "chat gpt-4o-mini"' in proc.stdout

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import Telemetry
+from fakes import FakeOpenAIChat, FakeOpenAILLM
 from langchain_core.callbacks import dispatch_custom_event
 from langchain_core.documents import Document
 from langchain_core.messages import AIMessage
@@ -14,9 +16,6 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import tool
 from opentelemetry.trace import SpanKind, StatusCode
-
-from conftest import Telemetry
-from fakes import FakeOpenAIChat, FakeOpenAILLM
 
 
 class Docs(BaseRetriever):
@@ -58,10 +57,20 @@ def _agent(handler_model: FakeOpenAIChat) -> Any:
 def test_chain_tree_names_kinds_and_attributes(telemetry: Telemetry) -> None:
     """prompt | chat model | parser | lambda: one span each under the sequence."""
     handler = telemetry.handler()
-    chain = (ChatPromptTemplate.from_messages([("human", "{q}")]) | FakeOpenAIChat()
-             | StrOutputParser() | RunnableLambda(lambda s: s, name="passthrough"))
-    chain.invoke({"q": "hi"}, config={"callbacks": [handler], "tags": ["prod"],
-                                      "metadata": {"session_id": "s-1", "user_tier": "gold"}})
+    chain = (
+        ChatPromptTemplate.from_messages([("human", "{q}")])
+        | FakeOpenAIChat()
+        | StrOutputParser()
+        | RunnableLambda(lambda s: s, name="passthrough")
+    )
+    chain.invoke(
+        {"q": "hi"},
+        config={
+            "callbacks": [handler],
+            "tags": ["prod"],
+            "metadata": {"session_id": "s-1", "user_tier": "gold"},
+        },
+    )
     assert telemetry.tree() == {
         "RunnableSequence": None,
         "ChatPromptTemplate": "RunnableSequence",
@@ -70,9 +79,13 @@ def test_chain_tree_names_kinds_and_attributes(telemetry: Telemetry) -> None:
         "passthrough": "RunnableSequence",
     }
     run_types = {s.name: s.attributes["langchain.run.type"] for s in telemetry.spans()}
-    assert run_types == {"RunnableSequence": "chain", "ChatPromptTemplate": "prompt",
-                         "chat gpt-4o-mini": "chat_model", "StrOutputParser": "parser",
-                         "passthrough": "chain"}
+    assert run_types == {
+        "RunnableSequence": "chain",
+        "ChatPromptTemplate": "prompt",
+        "chat gpt-4o-mini": "chat_model",
+        "StrOutputParser": "parser",
+        "passthrough": "chain",
+    }
     chat = telemetry.span("chat gpt-4o-mini")
     assert chat.kind is SpanKind.CLIENT
     assert telemetry.span("RunnableSequence").kind is SpanKind.INTERNAL
@@ -88,8 +101,10 @@ def test_text_llm_tool_and_retriever_spans(telemetry: Telemetry) -> None:
     """Text LLMs, tools and retrievers get their semconv span names and operations."""
     handler = telemetry.handler()
     FakeOpenAILLM().invoke("tell me", config={"callbacks": [handler]})
-    add.invoke({"name": "add", "args": {"a": 1, "b": 2}, "id": "call_7", "type": "tool_call"},
-               config={"callbacks": [handler]})
+    add.invoke(
+        {"name": "add", "args": {"a": 1, "b": 2}, "id": "call_7", "type": "tool_call"},
+        config={"callbacks": [handler]},
+    )
     Docs().invoke("cats", config={"callbacks": [handler]})
     llm = telemetry.span("text_completion gpt-3.5-turbo-instruct")
     assert llm.attributes["gen_ai.operation.name"] == "text_completion"
@@ -106,13 +121,18 @@ def test_text_llm_tool_and_retriever_spans(telemetry: Telemetry) -> None:
 def test_langgraph_agent_with_tool(telemetry: Telemetry) -> None:
     """A LangGraph agent is invoke_agent; nodes, model calls and the tool nest under it."""
     handler = telemetry.handler()
-    model = FakeOpenAIChat(responses=[
-        AIMessage(content="", tool_calls=[{"name": "add", "args": {"a": 2, "b": 3}, "id": "call_1"}]),
-        "The answer is 5.",
-    ])
-    out = _agent(model).invoke({"messages": [("human", "2+3?")]},
-                               config={"callbacks": [handler],
-                                       "configurable": {"thread_id": "conv-9"}})
+    model = FakeOpenAIChat(
+        responses=[
+            AIMessage(
+                content="", tool_calls=[{"name": "add", "args": {"a": 2, "b": 3}, "id": "call_1"}]
+            ),
+            "The answer is 5.",
+        ]
+    )
+    out = _agent(model).invoke(
+        {"messages": [("human", "2+3?")]},
+        config={"callbacks": [handler], "configurable": {"thread_id": "conv-9"}},
+    )
     assert out["messages"][-1].content == "The answer is 5."
     spans = telemetry.spans()
     by_id = {s.context.span_id: s for s in spans}
@@ -176,8 +196,10 @@ def test_langgraph_interrupt_is_not_an_error(telemetry: Telemetry) -> None:
     graph.add_edge(START, "ask")
     app = graph.compile(checkpointer=InMemorySaver())
     handler = telemetry.handler()
-    app.invoke({"messages": [("human", "hi")]},
-               config={"callbacks": [handler], "configurable": {"thread_id": "t"}})
+    app.invoke(
+        {"messages": [("human", "hi")]},
+        config={"callbacks": [handler], "configurable": {"thread_id": "t"}},
+    )
     assert handler.open_runs == 0
     for span in telemetry.spans():
         assert span.status.status_code is not StatusCode.ERROR, span.name
@@ -189,8 +211,10 @@ def test_custom_events_become_span_events_on_the_dispatching_run(telemetry: Tele
     handler = telemetry.handler()
 
     def step(x: str) -> str:
-        dispatch_custom_event("progress", {"done": 2, "of": 5, "stage": {"name": "fetch"},
-                                           "api_key": "sk-never-recorded-123456"})
+        dispatch_custom_event(
+            "progress",
+            {"done": 2, "of": 5, "stage": {"name": "fetch"}, "api_key": "sk-never-recorded-123456"},
+        )
         return x
 
     chain = RunnableLambda(lambda x: x, name="first") | RunnableLambda(step, name="worker")
@@ -208,7 +232,9 @@ async def test_async_custom_event(telemetry: Telemetry) -> None:
         await adispatch_custom_event("checkpoint", {"n": 1})
         return x
 
-    await RunnableLambda(step, name="worker").ainvoke("go", config={"callbacks": [telemetry.handler()]})
+    await RunnableLambda(step, name="worker").ainvoke(
+        "go", config={"callbacks": [telemetry.handler()]}
+    )
     assert [e.name for e in telemetry.span("worker").events] == ["checkpoint"]
 
 
@@ -223,7 +249,10 @@ def test_retries_become_retry_events(telemetry: Telemetry) -> None:
         return x
 
     runnable = RunnableLambda(flaky, name="flaky").with_retry(
-        stop_after_attempt=3, wait_exponential_jitter=False, retry_if_exception_type=(ConnectionError,))
+        stop_after_attempt=3,
+        wait_exponential_jitter=False,
+        retry_if_exception_type=(ConnectionError,),
+    )
     handler = telemetry.handler()
     assert runnable.invoke("ok", config={"callbacks": [handler]}) == "ok"
     (retry_span,) = [s for s in telemetry.spans() if s.parent is None]

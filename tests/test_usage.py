@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from conftest import Telemetry
 from fakes import FakeAnthropicChat, FakeOpenAIChat
+
 from otel_langchain import track_usage
 from otel_langchain.pricing import default_table
 
@@ -83,5 +84,6 @@ def test_unpriced_model_is_counted_visibly(telemetry: Telemetry) -> None:
     """A model with no price adds tokens and calls, no cost, and counts as unpriced."""
     with track_usage() as usage:
         FakeOpenAIChat(model_name="in-house-llm", response_model="in-house-llm-v2").invoke(
-            "x", config={"callbacks": [telemetry.handler()]})
+            "x", config={"callbacks": [telemetry.handler()]}
+        )
     assert (usage.calls, usage.unpriced_calls, usage.cost_usd) == (1, 1, 0.0)
