@@ -72,7 +72,8 @@ def write_html(console: Console, data: TraceFile, out: Path, *, title: str) -> N
 def run(args: argparse.Namespace) -> int:
     """Run ``view``."""
     console = make_console(no_color=args.no_color)
-    data = load(args.file)
+    with console.status(f"Reading {args.file}..."):
+        data = load(args.file)
     show(console, data, limit=args.limit, trees=not args.summary_only)
     if args.html is not None:
         write_html(console, data, args.html, title=args.file.name)
