@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from otel_langchain.configure import Telemetry, configure
 from otel_langchain.handler import OTelCallbackHandler
 from otel_langchain.instrumentation import LangChainInstrumentor, instrument, uninstrument
 from otel_langchain.usage import ModelUsage, Usage, track_usage
@@ -11,6 +12,7 @@ __all__ = [
     "LangChainInstrumentor",
     "ModelUsage",
     "OTelCallbackHandler",
+    "Telemetry",
     "Usage",
     "__version__",
     "configure",
@@ -19,11 +21,3 @@ __all__ = [
     "uninstrument",
 ]
 
-
-def __getattr__(name: str) -> object:
-    # configure() pulls in the SDK exporters: import it only when asked for.
-    if name == "configure":
-        from otel_langchain.configure import configure
-
-        return configure
-    raise AttributeError(f"module 'otel_langchain' has no attribute {name!r}")

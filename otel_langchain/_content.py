@@ -107,7 +107,9 @@ def drop_secrets(value: Any, depth: int = 0) -> Any:
         }
     if isinstance(value, (list, tuple)):
         return [drop_secrets(v, depth + 1) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
+    if isinstance(value, str):
+        return _drop_secrets_in_json_text(value, depth)
+    if value is None or isinstance(value, (int, float, bool)):
         return value
     to_dict = getattr(value, "model_dump", None) or getattr(value, "dict", None)
     if callable(to_dict) and hasattr(value, "model_fields"):
@@ -116,6 +118,17 @@ def drop_secrets(value: Any, depth: int = 0) -> Any:
         except Exception:  # an odd model: fall back to its text
             pass
     return safe_str(value)
+
+
+def _drop_secrets_in_json_text(text: str, depth: int) -> str:
+    """Streamed tool-call arguments arrive as JSON text: drop credential keys inside too."""
+    if len(text) < 2 or text[0] != "{" or text[-1] != "}":
+        return text
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return text
+    return json.dumps(drop_secrets(parsed, depth + 1), ensure_ascii=False, default=safe_str)
 
 
 def safe_str(value: Any) -> str:

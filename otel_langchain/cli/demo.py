@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
@@ -93,7 +94,28 @@ def _telemetry(args: argparse.Namespace, service: str, endpoint: str | None) -> 
         raise CliError(str(exc), status=2) from None
 
 
-def _converse(console: Console, handler: Any, demo_agent: ModuleType) -> None:
+def _metric_points(telemetry: Telemetry, endpoint: str | None) -> Callable[[], None]:
+    """Over OTLP, export metrics after every turn, a second apart.
+
+    Prometheus computes rate() and increase() from two or more samples of a
+    series; one export at exit would leave the dashboards' rate panels empty.
+    """
+    if not endpoint:
+        return lambda: None
+
+    def flush() -> None:
+        telemetry.meter_provider.force_flush(timeout_millis=5000)
+        time.sleep(1.0)
+
+    return flush
+
+
+def _converse(
+    console: Console,
+    handler: Any,
+    demo_agent: ModuleType,
+    after_turn: Callable[[], None] = lambda: None,
+) -> None:
     """Run every scripted turn, streaming the answers, with a progress bar."""
     model = demo_agent.ScriptedChatModel(script={t.question: t.replies for t in demo_agent.TURNS})
     agent = demo_agent.build_agent(
@@ -112,6 +134,7 @@ def _converse(console: Console, handler: Any, demo_agent: ModuleType) -> None:
             console.print(f"[bold]{turn.thread_id} >[/bold] {turn.question}")
             console.print(f"  [dim]{''.join(answer)}[/dim]")
             progress.advance(task)
+            after_turn()
     console.print()
 
 
@@ -186,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         with track_usage() as usage:
-            _converse(console, handler, _demo_agent)
+            _converse(console, handler, _demo_agent, _metric_points(telemetry, endpoint))
     finally:
         telemetry.shutdown()
     if endpoint:
