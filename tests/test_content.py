@@ -83,8 +83,13 @@ def _values(telemetry: Any) -> Iterator[tuple[str, str, str]]:
                 yield span.name, f"{event.name}:{key}", str(value)
 
 
-def _leaks(telemetry: Any, secret: str) -> list[tuple[str, str]]:
-    return [(span, key) for span, key, value in _values(telemetry) if secret in value]
+def _leaks(telemetry: Any, secret: str) -> list[tuple[str, str, str]]:
+    """(span, key, surrounding text) wherever ``secret`` was recorded."""
+    return [
+        (span, key, value[max(value.find(secret) - 120, 0) : value.find(secret) + 40])
+        for span, key, value in _values(telemetry)
+        if secret in value
+    ]
 
 
 def _run_everything(handler: Any, question: str = "What is the capital of France?") -> None:
@@ -439,6 +444,19 @@ def test_key_in_error_message_never_recorded(telemetry: Any, capture: bool) -> N
         )
 
     assert _leaks(telemetry, key) == []
+
+
+def test_message_objects_in_chain_inputs_are_data_not_repr(telemetry: Any) -> None:
+    """Pydantic objects in chain I/O are dumped as data (secret keys dropped), never as repr."""
+    msg = AIMessage("hello", additional_kwargs={"api_key": PLAIN_SECRET})
+    RunnableLambda(lambda d: d["msg"].content).invoke(
+        {"msg": msg}, config={"callbacks": [telemetry.handler(capture_content=True)]}
+    )
+
+    inputs = json.loads(telemetry.span("RunnableLambda").attributes["langchain.chain.inputs"])
+    assert inputs["msg"]["content"] == "hello"
+    assert inputs["msg"]["additional_kwargs"] == {}
+    assert _leaks(telemetry, PLAIN_SECRET) == []
 
 
 def test_non_secret_metadata_recorded(telemetry: Any) -> None:

@@ -70,6 +70,13 @@ def _points(telemetry: Any, name: str) -> list[Any]:
     return telemetry.metrics().get(name, [])
 
 
+def _cost_by_type(telemetry: Any) -> dict[str, float]:
+    """langchain.llm.cost per gen_ai.token.type (the counter carries the token attributes)."""
+    return {
+        p.attributes["gen_ai.token.type"]: p.value for p in _points(telemetry, "langchain.llm.cost")
+    }
+
+
 def _expected_cost(
     model: str, request_model: str, *, inp: int, out: int, cache_read: int = 0, cache_write: int = 0
 ) -> float:
@@ -174,8 +181,9 @@ def test_anthropic_cache_tokens_and_cost_use_cache_prices(telemetry: Any) -> Non
     assert attrs["langchain.llm.cost_usd"] == pytest.approx(expected)
     naive = (1520 * price[1].input + 10 * price[1].output) / 1e6
     assert attrs["langchain.llm.cost_usd"] != pytest.approx(naive)
-    [cost_point] = _points(telemetry, "langchain.llm.cost")
-    assert cost_point.value == pytest.approx(expected)
+    by_type = _cost_by_type(telemetry)
+    assert sum(by_type.values()) == pytest.approx(expected)
+    assert by_type["output"] == pytest.approx(10 * price[1].output / 1e6)
 
 
 def test_text_llm_span_uses_llm_output_usage(telemetry: Any) -> None:
@@ -238,9 +246,10 @@ def test_prices_argument_overrides_builtin_table(telemetry: Any) -> None:
     assert telemetry.span("chat gpt-4o-mini").attributes["langchain.llm.cost_usd"] == (
         pytest.approx(expected)
     )
-    [point] = _points(telemetry, "langchain.llm.cost")
-    assert point.value == pytest.approx(expected)
-    assert dict(point.attributes) == OPENAI_METRIC_ATTRS
+    assert _cost_by_type(telemetry) == {
+        "input": pytest.approx(12 * 100.0 / 1e6),
+        "output": pytest.approx(7 * 200.0 / 1e6),
+    }
 
 
 def test_prices_env_file_is_used(
@@ -388,7 +397,7 @@ def test_operation_duration_on_failure_carries_error_type(telemetry: Any) -> Non
 
 
 def test_cost_counter_attributes(telemetry: Any) -> None:
-    """langchain.llm.cost is a monotonic sum with the token-usage attributes (minus type)."""
+    """langchain.llm.cost is a monotonic sum per token type with the token-usage attributes."""
     FakeOpenAIChat().invoke("a", config={"callbacks": [telemetry.handler()]})
 
     data = telemetry.reader.get_metrics_data()
@@ -401,9 +410,12 @@ def test_cost_counter_attributes(telemetry: Any) -> None:
     ]
     assert metric.unit == "{USD}"
     assert metric.data.is_monotonic
-    [point] = metric.data.data_points
-    assert dict(point.attributes) == OPENAI_METRIC_ATTRS
-    assert point.value == pytest.approx(
+    points = metric.data.data_points
+    assert sorted(dict(p.attributes)["gen_ai.token.type"] for p in points) == ["input", "output"]
+    for point in points:
+        token_type = point.attributes["gen_ai.token.type"]
+        assert dict(point.attributes) == {**OPENAI_METRIC_ATTRS, "gen_ai.token.type": token_type}
+    assert sum(p.value for p in points) == pytest.approx(
         _expected_cost("gpt-4o-mini-2024-07-18", "gpt-4o-mini", inp=12, out=7)
     )
 
