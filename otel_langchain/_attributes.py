@@ -7,6 +7,7 @@ odd input (property-tested).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -83,7 +84,7 @@ def request_model(
 
 
 def _number(value: Any, kind: type) -> float | int | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     return int(value) if kind is int else float(value)
 
@@ -115,7 +116,7 @@ def request_params(
                 attrs[sc.GEN_AI_REQUEST_MAX_TOKENS] = value
         stop = metadata.get("ls_stop")
         if sc.GEN_AI_REQUEST_STOP_SEQUENCES not in attrs and isinstance(stop, list) and stop:
-            attrs[sc.GEN_AI_REQUEST_STOP_SEQUENCES] = [str(s) for s in stop]
+            attrs[sc.GEN_AI_REQUEST_STOP_SEQUENCES] = [s for s in stop if isinstance(s, str)]
     return attrs
 
 
@@ -159,7 +160,7 @@ def common(
         sc.LANGCHAIN_RUN_NAME: name,
     }
     if tags:
-        clean = [t for t in tags if isinstance(t, str)]
+        clean = [scrub(t) for t in tags if isinstance(t, str)]
         if clean:
             attrs[sc.LANGCHAIN_RUN_TAGS] = clean
     if metadata:

@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
 logger = logging.getLogger(__name__)
 
 CAPTURE_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
@@ -30,10 +32,12 @@ _SECRET_KEY = re.compile(
 )
 # Token counters and ids are not secrets even though they contain "token".
 _NOT_SECRET_KEY = re.compile(
-    r"(^|_)(max|input|output|total|prompt|completion|cached|reasoning)"
-    r"_?tokens?($|_)|tokens?_(count|usage|type)|token_ids?$|tokenizer",
+    r"(^|_)(max|max_new|num|n|input|output|total|prompt|completion|cached|reasoning|candidates|"
+    r"thoughts|cache_read_input|cache_creation_input|cache_read|cache_write)_?tokens?($|_)"
+    r"|tokens?_(count|usage|type|details)|token_ids?$|tokenizer",
     re.IGNORECASE,
 )
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SECRET_VALUE = re.compile(
     r"(sk-(ant-|proj-)?[A-Za-z0-9_\-]{8,}"  # OpenAI / Anthropic style keys
     r"|AKIA[0-9A-Z]{16}"  # AWS access key ids
@@ -49,7 +53,9 @@ _SECRET_VALUE = re.compile(
 
 def is_secret_key(key: str) -> bool:
     """Whether a mapping key names a credential (``api_key``, ``password``, ...)."""
-    return bool(_SECRET_KEY.search(key)) and not _NOT_SECRET_KEY.search(key)
+    if not _SECRET_KEY.search(key):
+        return False
+    return not _NOT_SECRET_KEY.search(_CAMEL.sub("_", key))
 
 
 def scrub(text: str) -> str:
@@ -101,7 +107,7 @@ def drop_secrets(value: Any, depth: int = 0) -> Any:
         return "..."
     if isinstance(value, Mapping):
         return {
-            str(k): drop_secrets(v, depth + 1)
+            safe_str(k): drop_secrets(v, depth + 1)
             for k, v in value.items()
             if not (isinstance(k, str) and is_secret_key(k))
         }
@@ -111,12 +117,11 @@ def drop_secrets(value: Any, depth: int = 0) -> Any:
         return _drop_secrets_in_json_text(value, depth)
     if value is None or isinstance(value, (int, float, bool)):
         return value
-    to_dict = getattr(value, "model_dump", None) or getattr(value, "dict", None)
-    if callable(to_dict) and hasattr(value, "model_fields"):
+    if isinstance(value, BaseModel):
         try:
-            return drop_secrets(to_dict(), depth + 1)
-        except Exception:  # an odd model: fall back to its text
-            pass
+            return drop_secrets(value.model_dump(), depth + 1)
+        except Exception:  # an odd model: never fall back to its repr (it may hold secrets)
+            return f"<{type(value).__name__}>"
     return safe_str(value)
 
 
@@ -144,7 +149,7 @@ def to_json(value: Any) -> str:
     try:
         return json.dumps(drop_secrets(value), ensure_ascii=False, default=safe_str)
     except Exception:
-        return safe_str(value)
+        return f"<{type(value).__name__}>"
 
 
 class ContentPolicy:

@@ -8,6 +8,7 @@ providers. A count nobody reported stays ``None``: we never invent one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -58,7 +59,12 @@ class Usage:
 
     def add(self, name: str, value: Any) -> None:
         """Add a reported count (ignores anything that is not a non-negative int)."""
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or value < 0
+        ):
             return
         current = getattr(self, name)
         setattr(self, name, int(value) + (current or 0))

@@ -49,6 +49,10 @@ def _parts(content: Any, text: Text) -> list[dict[str, Any]]:
     return parts
 
 
+def _opt_str(value: Any) -> str | None:
+    return value if value is None or isinstance(value, str) else safe_str(value)
+
+
 def _texts(value: Any, text: Text) -> Any:
     """Apply the content policy to every string inside a JSON-ready value."""
     if isinstance(value, str):
@@ -67,8 +71,8 @@ def _tool_calls(message: Any, text: Text) -> list[dict[str, Any]]:
     return [
         {
             "type": "tool_call",
-            "id": call.get("id"),
-            "name": call.get("name"),
+            "id": _opt_str(call.get("id")),
+            "name": _opt_str(call.get("name")),
             "arguments": _texts(drop_secrets(call.get("args")), text),
         }
         for call in calls
@@ -89,7 +93,7 @@ def message(msg: Any, text: Text) -> dict[str, Any]:
             "parts": [
                 {
                     "type": "tool_call_response",
-                    "id": getattr(msg, "tool_call_id", None),
+                    "id": _opt_str(getattr(msg, "tool_call_id", None)),
                     "response": text(content if isinstance(content, str) else safe_str(content)),
                 }
             ],
@@ -104,7 +108,7 @@ def input_messages(batches: Any, text: Text) -> str:
         for batch in batches:
             if isinstance(batch, list):
                 out.extend(message(m, text) for m in batch)
-    return json.dumps(out, ensure_ascii=False)
+    return json.dumps(out, ensure_ascii=False, default=safe_str)
 
 
 def prompt_messages(prompts: Iterable[Any], text: Text) -> str:
@@ -136,4 +140,4 @@ def output_messages(response: Any, reasons: list[str], text: Text) -> str:
                 entry["finish_reason"] = reasons[index]
             index += 1
             out.append(entry)
-    return json.dumps(out, ensure_ascii=False)
+    return json.dumps(out, ensure_ascii=False, default=safe_str)
