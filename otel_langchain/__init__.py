@@ -20,4 +20,3 @@ __all__ = [
     "track_usage",
     "uninstrument",
 ]
-

@@ -248,7 +248,7 @@ class FakeAnthropicChat(FakeOpenAIChat):
 
 
 class FakeOpenAILLM(LLM):
-    """A text completion model shaped like langchain-openai's ``OpenAI`` (usage only in llm_output)."""
+    """A text completion model shaped like langchain-openai's ``OpenAI`` (usage in llm_output)."""
 
     model_name: str = "gpt-3.5-turbo-instruct"
     responses: list[str] = ["Once upon a time."]

@@ -147,7 +147,7 @@ def test_parallel_and_batch_threads_see_their_own_run(telemetry: Telemetry) -> N
 
 
 def test_sync_stream_complete_and_abandoned(telemetry: Telemetry) -> None:
-    """Sync stream: consumed fully or abandoned early, every span ends and the caller is restored."""
+    """Sync stream: consumed fully or abandoned early, spans end and the caller is restored."""
     seen: dict[str, str] = {}
     handler = telemetry.handler()
     chain = _chain(seen)
@@ -279,7 +279,7 @@ def test_tool_body_spans_nest_under_tool_span(telemetry: Telemetry) -> None:
 
 
 def test_unknown_parent_becomes_child_of_current_span(telemetry: Telemetry) -> None:
-    """A handler given to one model at construction parents that model's span on the current span."""
+    """A handler given to one model at construction parents its span on the current span."""
     handler = telemetry.handler()
     model = FakeOpenAIChat(callbacks=[handler])
     chain = ChatPromptTemplate.from_messages([("human", "{q}")]) | model
