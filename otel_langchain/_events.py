@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from otel_langchain import _semconv as sc
@@ -47,11 +47,20 @@ def _flatten(prefix: str, value: Any, out: dict[str, Any], depth: int) -> None:
     out[key] = scalar if scalar is not None else scrub(to_json(value))[:_MAX_TEXT]
 
 
-def event_attributes(data: Any) -> dict[str, Any]:
-    """Custom event data flattened to attributes (``a.b.c``), secrets dropped, bounded."""
+def event_attributes(data: Any, text: Callable[[str], str] | None = None) -> dict[str, Any]:
+    """Custom event data flattened to attributes (``a.b.c``), secrets dropped, bounded.
+
+    ``text`` (the content policy: the user's ``redact``) is applied to every string.
+    """
     out: dict[str, Any] = {}
     if data is not None:
         _flatten("", data, out, 0)
+    if text is not None:
+        for key, value in out.items():
+            if isinstance(value, str):
+                out[key] = text(value)
+            elif isinstance(value, list) and value and isinstance(value[0], str):
+                out[key] = [text(v) for v in value]
     return out
 
 

@@ -401,7 +401,7 @@ class OTelCallbackHandler(BaseCallbackHandler):
         """``dispatch_custom_event`` -> a span event of the same name on the dispatching run."""
         state = self._runs.get(run_id)
         if state is not None:
-            state.span.add_event(safe_str(name), event_attributes(data))
+            state.span.add_event(safe_str(name), event_attributes(data, self._content.text))
 
     @guarded
     def on_retry(self, retry_state: Any, *, run_id: UUID, **kwargs: Any) -> None:

@@ -281,3 +281,34 @@ def test_first_chunk_event_on_stream(telemetry: Telemetry) -> None:
     assert chat.attributes["gen_ai.usage.output_tokens"] == 7
     assert chat.attributes["gen_ai.response.finish_reasons"] == ("stop",)
     assert "gen_ai.client.operation.time_to_first_chunk" in telemetry.metrics()
+
+
+def test_custom_event_strings_go_through_redact(telemetry: Telemetry) -> None:
+    """The user's redact applies to custom event data as to every recorded string."""
+
+    def step(x: str) -> str:
+        dispatch_custom_event("note", {"who": "alice", "tags": ["alice", "bob"]})
+        return x
+
+    handler = telemetry.handler(redact=lambda s: s.replace("alice", "[name]"))
+    RunnableLambda(step, name="worker").invoke("go", config={"callbacks": [handler]})
+    (event,) = telemetry.span("worker").events
+    assert dict(event.attributes) == {"who": "[name]", "tags": ("[name]", "bob")}
+
+
+def test_agent_actions_and_finish_are_events_on_the_agent_span(telemetry: Telemetry) -> None:
+    """AgentExecutor-style on_agent_action / on_agent_finish become events on the agent's span."""
+    from uuid import uuid4
+
+    from langchain_core.agents import AgentAction, AgentFinish
+
+    handler = telemetry.handler()
+    run_id = uuid4()
+    handler.on_chain_start(None, {"input": "hi"}, run_id=run_id, name="AgentExecutor")
+    handler.on_agent_action(AgentAction(tool="search", tool_input="cats", log=""), run_id=run_id)
+    handler.on_agent_finish(AgentFinish(return_values={"output": "done"}, log=""), run_id=run_id)
+    handler.on_chain_end({"output": "done"}, run_id=run_id)
+    span = telemetry.span("invoke_agent AgentExecutor")
+    assert [e.name for e in span.events] == ["gen_ai.agent.action", "gen_ai.agent.finish"]
+    assert span.events[0].attributes["gen_ai.tool.name"] == "search"
+    assert "gen_ai.tool.call.arguments" not in span.events[0].attributes
