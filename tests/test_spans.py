@@ -312,3 +312,31 @@ def test_agent_actions_and_finish_are_events_on_the_agent_span(telemetry: Teleme
     assert [e.name for e in span.events] == ["gen_ai.agent.action", "gen_ai.agent.finish"]
     assert span.events[0].attributes["gen_ai.tool.name"] == "search"
     assert "gen_ai.tool.call.arguments" not in span.events[0].attributes
+
+
+def test_parent_command_bubbling_is_not_an_error(telemetry: Telemetry) -> None:
+    """Command(graph=PARENT) bubbles out of a subgraph as ParentCommand: no span fails."""
+    types = pytest.importorskip("langgraph.types", reason="Command needs langgraph>=0.2.57")
+
+    def hop(state: MessagesState) -> Any:
+        return types.Command(
+            graph=types.Command.PARENT, goto="finish", update={"messages": [("ai", "hopped")]}
+        )
+
+    def finish(state: MessagesState) -> dict[str, Any]:
+        return {"messages": [("ai", "done")]}
+
+    sub = StateGraph(MessagesState)
+    sub.add_node("hop", hop)
+    sub.add_edge(START, "hop")
+    graph = StateGraph(MessagesState)
+    graph.add_node("child", sub.compile())
+    graph.add_node("finish", finish)
+    graph.add_edge(START, "child")
+    graph.add_edge("finish", END)
+    handler = telemetry.handler()
+    out = graph.compile().invoke({"messages": [("human", "x")]}, config={"callbacks": [handler]})
+    assert [m.content for m in out["messages"]] == ["x", "hopped", "done"]
+    assert handler.open_runs == 0
+    assert all(s.status.status_code is not StatusCode.ERROR for s in telemetry.spans())
+    assert telemetry.span("hop").attributes["langchain.run.control_flow"] == "ParentCommand"
