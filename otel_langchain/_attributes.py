@@ -52,6 +52,16 @@ _REQUEST_PARAMS: tuple[tuple[str, str, type], ...] = (
 _CONVERSATION_KEYS = ("thread_id", "session_id", "conversation_id")
 _AGENT_NAMES = frozenset({"AgentExecutor", "LangGraph"})
 _INTERNAL_METADATA = ("ls_", "langgraph_", "lc_", "checkpoint_")
+# Tags LangChain and LangGraph add for their own bookkeeping (steps, branches, retries).
+_INTERNAL_TAGS = (
+    "seq:step:",
+    "graph:step:",
+    "map:key:",
+    "retry:attempt:",
+    "branch:",
+    "condition:",
+    "langsmith:",
+)
 
 
 def provider_name(
@@ -160,7 +170,7 @@ def common(
         sc.LANGCHAIN_RUN_NAME: name,
     }
     if tags:
-        clean = [scrub(t) for t in tags if isinstance(t, str)]
+        clean = [scrub(t) for t in tags if isinstance(t, str) and not t.startswith(_INTERNAL_TAGS)]
         if clean:
             attrs[sc.LANGCHAIN_RUN_TAGS] = clean
     if metadata:

@@ -62,9 +62,15 @@ class RunContext(Context):
         self.source: RunContext | None = None
 
 
+# The key OTel stores the current span under, found through the public API once.
+_SPAN_KEY = next(iter(trace.set_span_in_context(trace.INVALID_SPAN, Context())))
+_dict_setitem = dict.__setitem__
+
+
 def enter_run(span: trace.Span, current: Context) -> tuple[RunContext, object]:
     """Make ``span`` current in the running context; return the run's context and token."""
-    run_ctx = RunContext(trace.set_span_in_context(span, current))
+    run_ctx = RunContext(current)
+    _dict_setitem(run_ctx, _SPAN_KEY, span)  # = set_span_in_context, without a second copy
     return run_ctx, context_api.attach(run_ctx)
 
 
@@ -84,9 +90,12 @@ def _live_source(ctx: Context) -> RunContext | None:
 def leave_run(run_ctx: RunContext, previous: Context, token: object) -> None:
     """Undo ``enter_run``: revert the run's context in place, reset the variable if we can."""
     run_ctx.live = False
-    followers = [run_ctx] + [d for d in (ref() for ref in run_ctx.dependents) if d is not None]
-    run_ctx.dependents = []
     target = _live_source(previous)
+    if run_ctx.dependents:
+        followers = [run_ctx] + [d for d in (r() for r in run_ctx.dependents) if d is not None]
+        run_ctx.dependents = []
+    else:  # the common case: nothing followed this run
+        followers = [run_ctx]
     for node in followers:
         _assign(node, previous)
         node.source = target

@@ -88,8 +88,13 @@ def _message(gen: Any) -> Any:
     return getattr(gen, "message", None)
 
 
+_EMPTY: Mapping[str, Any] = {}
+
+
 def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    if type(value) is dict:  # the usual case; the ABC check below is slow
+        return value
+    return value if isinstance(value, Mapping) else _EMPTY
 
 
 def llm_output(response: Any) -> Mapping[str, Any]:
@@ -147,7 +152,7 @@ def usage(response: Any) -> Usage:
     result = Usage()
     for gen in _generations(response):
         meta = getattr(_message(gen), "usage_metadata", None)
-        if isinstance(meta, Mapping):
+        if type(meta) is dict or isinstance(meta, Mapping):
             result.add("input", meta.get("input_tokens"))
             result.add("output", meta.get("output_tokens"))
             inp = _mapping(meta.get("input_token_details"))

@@ -84,12 +84,14 @@ class RunRegistry:
 
     def add(self, run_id: UUID, state: RunState) -> None:
         """Register a started run, evicting the oldest open runs past the bound."""
+        runs = self._runs
+        runs[run_id] = state
+        if len(runs) <= self._max_open:
+            return
         evicted: list[RunState] = []
         with self._lock:
-            self._runs[run_id] = state
-            while len(self._runs) > self._max_open:
-                oldest = next(iter(self._runs))
-                evicted.append(self._runs.pop(oldest))
+            while len(runs) > self._max_open:
+                evicted.append(runs.pop(next(iter(runs))))
         for old in evicted:
             self._on_evict(old)
 
