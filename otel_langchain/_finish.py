@@ -40,26 +40,27 @@ class Finisher:
 
     def close(
         self, state: RunState, error: BaseException | None, extra: dict[str, Any] | None
-    ) -> str | None:
-        """Set the outcome, record ``langchain.run.duration``, revert context, end the span.
-
-        Returns the ``error.type`` recorded, if any.
-        """
-        span = state.span
+    ) -> None:
+        """Set the outcome, record ``langchain.run.duration``, revert context, end the span."""
         error_type: str | None = None
         try:
-            if extra and span.is_recording():
-                span.set_attributes(extra)
+            if extra and state.span.is_recording():
+                state.span.set_attributes(extra)
             if error is not None:
                 error_type = self._record_error(state, error)
+        finally:
+            self._end(state, error_type)
+
+    def _end(self, state: RunState, error_type: str | None) -> None:
+        """Record ``langchain.run.duration``, then revert the context and end the span."""
+        try:
             attrs = {sc.LANGCHAIN_RUN_TYPE: state.run_type, sc.LANGCHAIN_RUN_NAME: state.name}
             if error_type is not None:
                 attrs[sc.ERROR_TYPE] = error_type
             self._metrics.run_duration.record(perf_counter() - state.started_at, attrs)
         finally:
             leave_run(state.ctx, state.previous, state.token)
-            span.end()
-        return error_type
+            state.span.end()
 
     def _record_error(self, state: RunState, error: BaseException) -> str | None:
         span = state.span
@@ -138,17 +139,7 @@ class Finisher:
                 attrs[sc.ERROR_TYPE] = error_type
             self._record_timing(state, attrs)
         finally:
-            self._close_recorded(state, error_type)
-
-    def _close_recorded(self, state: RunState, error_type: str | None) -> None:
-        try:
-            attrs = {sc.LANGCHAIN_RUN_TYPE: state.run_type, sc.LANGCHAIN_RUN_NAME: state.name}
-            if error_type is not None:
-                attrs[sc.ERROR_TYPE] = error_type
-            self._metrics.run_duration.record(perf_counter() - state.started_at, attrs)
-        finally:
-            leave_run(state.ctx, state.previous, state.token)
-            state.span.end()
+            self._end(state, error_type)
 
     def _cost(
         self,
