@@ -167,10 +167,16 @@ class OTelCallbackHandler(BaseCallbackHandler):
 
     @guarded
     def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        """End a chain span with the error (LangGraph control flow is not an error)."""
+        """End a chain, tool or retriever span with the error.
+
+        LangGraph's control flow (interrupts, ``Command`` bubbling) is not an error.
+        """
         state = self._runs.pop(run_id)
         if state is not None:
             self._finisher.close(state, error, None)
+
+    on_tool_error = on_chain_error
+    on_retriever_error = on_chain_error
 
     # -- models ------------------------------------------------------------------------
 
@@ -339,13 +345,6 @@ class OTelCallbackHandler(BaseCallbackHandler):
             self._finisher.close(state, None, extra)
 
     @guarded
-    def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        """End a tool span with the error."""
-        state = self._runs.pop(run_id)
-        if state is not None:
-            self._finisher.close(state, error, None)
-
-    @guarded
     def on_retriever_start(
         self,
         serialized: dict[str, Any] | None,
@@ -386,13 +385,6 @@ class OTelCallbackHandler(BaseCallbackHandler):
                         ]
                     )
             self._finisher.close(state, None, extra)
-
-    @guarded
-    def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        """End a retriever span with the error."""
-        state = self._runs.pop(run_id)
-        if state is not None:
-            self._finisher.close(state, error, None)
 
     # -- events --------------------------------------------------------------------------
 
