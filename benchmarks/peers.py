@@ -27,6 +27,9 @@ spans and metric measurements (``record``/``add`` calls) per invoke.
 4. no "Failed to detach context" error is logged by invoke, ainvoke, an astream closed
    after its first chunk, and a RunnableParallel batch;
    (extra) 3b / 3c: check 3 after an ``astream`` / ``stream`` closed after its first chunk;
+   (extra) 3d: check 3 after an ``astream`` closed after its first chunk and then 20
+   event-loop turns (LangChain leaves its inner async generators to the loop's
+   finaliser, so their runs end only then); also lists the stream's spans still open;
 5. the root run's span is a child of the caller's current span;
 6. token usage attributes on the chat model span (the names are listed);
 7. an API key given to the model's constructor appears in no span attribute or event:
@@ -59,7 +62,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.metrics import MeterProvider, TraceBasedExemplarFilter
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
     SimpleSpanProcessor,
@@ -311,6 +314,20 @@ class LogCapture(logging.Handler):
         return sum(DETACH in r.getMessage() for r in self.records)
 
 
+class OpenSpans(SpanProcessor):
+    """Tracks the spans started and not yet ended."""
+
+    def __init__(self) -> None:
+        self.open: dict[int, str] = {}
+
+    def on_start(self, span: Any, parent_context: Any = None) -> None:
+        self.open[span.context.span_id] = span.name
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if span.context is not None:
+            self.open.pop(span.context.span_id, None)
+
+
 def _attr_strings(span: ReadableSpan) -> Iterator[str]:
     for attrs in [span.attributes, *(e.attributes for e in span.events)]:
         for key, value in (attrs or {}).items():
@@ -322,6 +339,8 @@ def run_checks(name: str) -> dict[str, Any]:
     exporter = InMemorySpanExporter()
     tracer_provider, meter_provider, _ = providers(SimpleSpanProcessor(exporter))
     config = config_for(install(name, tracer_provider, meter_provider))
+    tracker = OpenSpans()
+    tracer_provider.add_span_processor(tracker)
     app = tracer_provider.get_tracer("app")
     logs = LogCapture()
     logging.getLogger().addHandler(logs)
@@ -433,6 +452,27 @@ def run_checks(name: str) -> dict[str, Any]:
             if r.levelno >= logging.ERROR and DETACH not in r.getMessage()
         }
     )
+
+    # 3d: astream closed after the first chunk, then a few event-loop turns.
+    async def astream_drained() -> tuple[bool, list[str]]:
+        with app.start_as_current_span("app") as span:
+            before = set(tracker.open)
+            stream = stream_chain.astream(QUESTION, config)
+            async for _chunk in stream:
+                break
+            await stream.aclose()  # type: ignore[attr-defined]
+            for _ in range(20):
+                await asyncio.sleep(0)
+            still_open = sorted(n for k, n in tracker.open.items() if k not in before)
+            return trace.get_current_span() is span, still_open
+
+    spans()
+    mark = logs.detach_errors()
+    out["3d_app_current_after_astream_closed_and_loop_turns"], out["3d_open_spans"] = asyncio.run(
+        astream_drained()
+    )
+    gc.collect()
+    out["detach_errors_astream_drained"] = logs.detach_errors() - mark
     spans()
 
     # 7: API keys in constructor arguments, capture settings at their defaults.
@@ -537,6 +577,10 @@ def print_tables(results: dict[str, Any]) -> None:
             ("3_app_current_after_ainvoke", "3. app span current after ainvoke"),
             ("3b_app_current_after_astream_closed", "3b. (extra) same after astream closed early"),
             ("3c_app_current_after_stream_closed", "3c. (extra) same after stream closed early"),
+            (
+                "3d_app_current_after_astream_closed_and_loop_turns",
+                "3d. (extra) same after astream closed early + 20 loop turns",
+            ),
             ("4_no_detach_errors", "4. no 'Failed to detach context' errors"),
             ("5_root_child_of_app", "5. root run span is a child of the app span (invoke)"),
             ("5_async_root_child_of_app", "5. same under ainvoke"),
@@ -553,7 +597,9 @@ def print_tables(results: dict[str, Any]) -> None:
             )
         for name, c in checks.items():
             detail = {
-                k: v for k, v in c.items() if not k[0].isdigit() or "detail" in k or "names" in k
+                k: v
+                for k, v in c.items()
+                if not k[0].isdigit() or "detail" in k or "names" in k or k == "3d_open_spans"
             }
             print(f"  {name}: {json.dumps(detail)}")
 
