@@ -145,6 +145,9 @@ def run_name(serialized: Mapping[str, Any] | None, kwargs: Mapping[str, Any], de
     return default
 
 
+LANGGRAPH_NODE_KEY = "langgraph_node"
+
+
 def is_agent(name: str, metadata: Mapping[str, Any] | None) -> bool:
     """A LangGraph graph's root run (or a legacy AgentExecutor) is an agent invocation."""
     if name in _AGENT_NAMES:
@@ -152,7 +155,7 @@ def is_agent(name: str, metadata: Mapping[str, Any] | None) -> bool:
     return bool(
         metadata
         and metadata.get("ls_integration") == "langgraph"
-        and "langgraph_node" not in metadata
+        and LANGGRAPH_NODE_KEY not in metadata
     )
 
 
@@ -184,7 +187,7 @@ def _metadata_attrs(metadata: Mapping[str, Any], attrs: dict[str, Any]) -> None:
         if isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
             attrs[sc.GEN_AI_CONVERSATION_ID] = str(value)
             break
-    node = metadata.get("langgraph_node")
+    node = metadata.get(LANGGRAPH_NODE_KEY)
     if isinstance(node, str):
         attrs[sc.LANGGRAPH_NODE] = node
     step = metadata.get("langgraph_step")

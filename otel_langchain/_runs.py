@@ -19,6 +19,7 @@ class RunState:
     __slots__ = (
         "ctx",
         "first_chunk_at",
+        "maybe_graph",
         "metric_attrs",
         "model",
         "name",
@@ -56,6 +57,8 @@ class RunState:
         self.metric_attrs: dict[str, Any] | None = None
         self.first_chunk_at: float | None = None
         self.trackers: tuple[Any, ...] = ()
+        # A chain run outside any LangGraph node: a graph root if a node run starts under it.
+        self.maybe_graph = False
 
 
 class RunRegistry:

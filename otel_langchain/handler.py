@@ -147,13 +147,33 @@ class OTelCallbackHandler(BaseCallbackHandler):
         name = attributes.run_name(serialized, kwargs, run_type)
         attrs = attributes.common(run_id, run_type, name, tags, metadata)
         span_name = name
-        if run_type == "chain" and attributes.is_agent(name, metadata):
+        agent = run_type == "chain" and attributes.is_agent(name, metadata)
+        if agent:
             span_name = f"{sc.OP_INVOKE_AGENT} {name}"
             attrs[sc.GEN_AI_OPERATION_NAME] = sc.OP_INVOKE_AGENT
             attrs[sc.GEN_AI_AGENT_NAME] = name
         if self._content.enabled:
             attrs[sc.LANGCHAIN_CHAIN_INPUTS] = self._content.json(inputs)
-        self._start(run_id, parent_run_id, span_name, _INTERNAL, run_type, name, attrs, tags)
+        state = self._start(
+            run_id, parent_run_id, span_name, _INTERNAL, run_type, name, attrs, tags
+        )
+        if agent:
+            return
+        if metadata and attributes.LANGGRAPH_NODE_KEY in metadata:
+            # LangGraph before 1.1 marks a named graph's root run in no way; its node
+            # runs are the sign. Name the graph's span as an agent's once one starts.
+            parent = self._runs.get(parent_run_id)
+            if parent is not None and parent.maybe_graph:
+                parent.maybe_graph = False
+                parent.span.update_name(f"{sc.OP_INVOKE_AGENT} {parent.name}")
+                parent.span.set_attributes(
+                    {
+                        sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT,
+                        sc.GEN_AI_AGENT_NAME: parent.name,
+                    }
+                )
+        elif run_type == "chain":
+            state.maybe_graph = True
 
     @guarded
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:

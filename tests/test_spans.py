@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 from conftest import Telemetry
@@ -159,6 +159,48 @@ def test_langgraph_agent_with_tool(telemetry: Telemetry) -> None:
         assert chat.attributes["gen_ai.conversation.id"] == "conv-9"
     assert {s.attributes.get("langgraph.step") for s in spans if s.name == "agent"} == {1, 3}
     assert all(s.context.trace_id == root.context.trace_id for s in spans)
+    assert handler.open_runs == 0
+
+
+def test_named_graph_is_an_agent_and_its_subgraph_and_caller_are_not(telemetry: Telemetry) -> None:
+    """A graph with its own name is invoke_agent {name}, on every supported LangGraph.
+
+    LangGraph before 1.1 marks a graph's root run in no way (no metadata, no
+    serialized form); its node runs are what identify it. A subgraph running
+    inside a node and a chain that calls the graph are not agents.
+    """
+
+    class State(TypedDict):
+        n: int
+
+    inner = StateGraph(State)
+    inner.add_node("double", lambda s: {"n": s["n"] * 2})
+    inner.add_edge(START, "double")
+    inner.add_edge("double", END)
+    sub = inner.compile()
+    sub.name = "doubler"
+
+    outer = StateGraph(State)
+    outer.add_node("inc", lambda s: {"n": s["n"] + 1})
+    outer.add_node("sub", sub)
+    outer.add_edge(START, "inc")
+    outer.add_edge("inc", "sub")
+    outer.add_edge("sub", END)
+    graph = outer.compile()
+    graph.name = "support_agent"  # compile(name=...) needs langgraph >= 0.3
+
+    chain = RunnableLambda(lambda n: {"n": n}, name="wrap") | graph
+    handler = telemetry.handler()
+    assert chain.invoke(1, config={"callbacks": [handler]}) == {"n": 4}
+    root = telemetry.span("invoke_agent support_agent")
+    assert root.attributes["gen_ai.operation.name"] == "invoke_agent"
+    assert root.attributes["gen_ai.agent.name"] == "support_agent"
+    assert root.attributes["langchain.run.name"] == "support_agent"
+    names = {s.name for s in telemetry.spans()}
+    assert "RunnableSequence" in names
+    assert {"doubler", "inc", "double"} <= names
+    agents = [s for s in telemetry.spans() if s.attributes.get("gen_ai.operation.name")]
+    assert agents == [root]
     assert handler.open_runs == 0
 
 
