@@ -129,11 +129,19 @@ def summary_table(summary: Summary) -> Table:
     return table
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def summary_line(summary: Summary) -> str:
     """Counts over the whole file in one line."""
-    return (
-        f"{summary.traces} traces, {summary.spans} spans, {summary.error_spans} error spans, "
-        f"{summary.metric_points} metric points"
+    return ", ".join(
+        (
+            _count(summary.traces, "trace"),
+            _count(summary.spans, "span"),
+            _count(summary.error_spans, "error span"),
+            _count(summary.metric_points, "metric point"),
+        )
     )
 
 

@@ -91,7 +91,7 @@ def test_demo_prints_trees_and_the_usage_summary(demo_run: tuple[TraceFile, str,
     assert out.count("└── invoke_agent support_agent") == 4
     assert "✗ TimeoutError: weather API did not answer within 2.0 s" in out
     assert "Usage and cost by model" in out and "gpt-4o-mini-2024-07-18" in out
-    assert f"4 traces, {len(data.spans)} spans, 1 error spans" in out
+    assert f"4 traces, {len(data.spans)} spans, 1 error span," in out
     assert (tmp_path / "r.html").is_file()
 
 

@@ -33,7 +33,7 @@ def test_view_prints_trees_and_usage_summary(
     assert lines[search + 1].index("retrieval") > lines[search].index("execute_tool")
     assert "gpt-4o-mini-2024-07-18" in out
     assert "$0.000114 + 1 unpriced" in out
-    assert "2 traces, 11 spans, 1 error spans, 1 metric points" in out
+    assert "2 traces, 11 spans, 1 error span, 1 metric point" in out
 
 
 def test_view_summary_only_and_limit(
