@@ -17,6 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from otel_langchain._safety import warn_once
+
 logger = logging.getLogger(__name__)
 
 CAPTURE_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
@@ -152,6 +154,9 @@ def to_json(value: Any) -> str:
         return f"<{type(value).__name__}>"
 
 
+REDACTION_FAILED = "[redaction failed]"
+
+
 class ContentPolicy:
     """Applies scrubbing, the user's ``redact`` and truncation to captured strings."""
 
@@ -174,7 +179,16 @@ class ContentPolicy:
         """Scrub credentials, apply ``redact``, truncate."""
         value = scrub(value)
         if self.redact is not None:
-            value = self.redact(value)
+            try:
+                value = self.redact(value)
+            except Exception as exc:  # the app's callable: record nothing it did not clear
+                warn_once(
+                    "redact",
+                    "the redact callable raised %s; captured content is recorded as %r",
+                    exc,
+                    REDACTION_FAILED,
+                )
+                return REDACTION_FAILED
             if not isinstance(value, str):
                 value = safe_str(value)
         if len(value) > self.limit:

@@ -13,6 +13,7 @@ logger = logging.getLogger("otel_langchain")
 F = TypeVar("F", bound=Callable[..., Any])
 
 _reported: set[tuple[str, type[BaseException]]] = set()
+_warned: set[str] = set()
 _lock = threading.Lock()
 
 #: Internal errors seen while ``strict`` is on; the test suite fails on any.
@@ -40,6 +41,15 @@ def report(where: str, exc: BaseException) -> None:
         where,
         exc_info=exc,
     )
+
+
+def warn_once(key: str, message: str, *args: Any) -> None:
+    """Log a warning about the app's own callables or settings once per ``key``."""
+    with _lock:
+        if key in _warned:
+            return
+        _warned.add(key)
+    logger.warning(message + " (logged once)", *args)
 
 
 def guarded(func: F) -> F:
