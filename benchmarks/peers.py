@@ -18,8 +18,19 @@ subprocess per configuration, in an order rotated by one each round; a subproces
 warms up, then times ``invoke`` and ``ainvoke``. Overhead = configuration minus
 ``none`` of the same round; medians over rounds. Afterwards (untimed) it counts the
 spans and metric measurements (``record``/``add`` calls) per invoke.
+Content capture: every instrumentation runs at its default (the peers record prompts,
+completions and chain inputs/outputs, otel-langchain does not), and once more with
+content switched the other way by the project's own setting:
 
-(b) Checks, one subprocess per instrumentation, capture settings at their defaults:
+- ``otel-langchain (content on)``: ``instrument(capture_content=True)``, as
+  ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true``;
+- ``openinference (content off)``: ``TraceConfig(hide_inputs=True, hide_outputs=True,
+  hide_input_messages=True, hide_output_messages=True)``;
+- ``openllmetry (content off)``: ``TRACELOOP_TRACE_CONTENT=false``;
+- ``openlit (content off)``: ``openlit.init(..., capture_message_content=False)``.
+
+(b) Checks, one subprocess per instrumentation, capture settings at their defaults
+(the configurations without "content" in their name):
 
 1. a span opened inside a RunnableLambda is a child of that lambda's run span (invoke);
 2. the same under ``ainvoke`` (the lambda has an async function);
@@ -35,6 +46,11 @@ spans and metric measurements (``record``/``add`` calls) per invoke.
 7. an API key given to the model's constructor appears in no span attribute or event:
    a ``SecretStr`` field declared in ``lc_secrets`` (as ChatOpenAI does) and a plain
    ``str`` field (as some community integrations do).
+
+(c) Content check, one subprocess per instrumentation (all configurations): one
+``invoke`` and one ``ainvoke`` of the overhead chain; lists the span and span event
+attributes whose value holds the chain's system prompt, question or answer text, and
+those holding a redaction placeholder.
 """
 
 from __future__ import annotations
@@ -86,11 +102,17 @@ CONFIGS = [
     "floor",
     "otel-langchain",
     "otel-langchain (handler)",
+    "otel-langchain (content on)",
     "openinference",
+    "openinference (content off)",
     "openllmetry",
+    "openllmetry (content off)",
     "openlit",
+    "openlit (content off)",
 ]
 INSTRUMENTATIONS = [c for c in CONFIGS if c not in ("none", "floor")]
+# The context and data checks run on the default capture settings only.
+CHECKED = [c for c in INSTRUMENTATIONS if "content" not in c]
 PACKAGES = {
     "otel-langchain": "otel-langchain",
     "openinference": "openinference-instrumentation-langchain",
@@ -103,8 +125,18 @@ CAPTURE_ENV = (
     "TRACELOOP_TRACE_CONTENT",
     "OPENINFERENCE_HIDE_INPUTS",
     "OPENINFERENCE_HIDE_OUTPUTS",
+    "OPENINFERENCE_HIDE_INPUT_MESSAGES",
+    "OPENINFERENCE_HIDE_OUTPUT_MESSAGES",
     "OTEL_METRICS_EXEMPLAR_FILTER",
 )
+# Text of the overhead chain's system prompt, question and answer (compared
+# case-insensitively): an attribute value holding any of them is recorded content.
+CONTENT_MARKERS = {
+    "system prompt": "you answer in one sentence",
+    "question": "what is opentelemetry",
+    "answer": "observability framework",
+}
+
 KEY_SECRET = "sk-peers-secretstr-0123456789abcdef"
 KEY_PLAIN = "sk-peers-plainstr-0123456789abcdef"
 DETACH = "Failed to detach context"
@@ -140,24 +172,48 @@ def providers(span_processor: Any) -> tuple[TracerProvider, MeterProvider, InMem
 
 
 def install(name: str, tracer_provider: TracerProvider, meter_provider: MeterProvider) -> Any:
-    """Instrument LangChain the way each project documents; returns run-time callbacks."""
+    """Instrument LangChain the way each project documents; returns run-time callbacks.
+
+    ``(content on)`` / ``(content off)`` switch content capture with the project's own
+    documented setting; every other configuration keeps its default.
+    """
+    content_off = name.endswith(" (content off)")
+    name = name.removesuffix(" (content off)")
     if name == "floor":
         return [BareHandler(tracer_provider)]
     if name == "otel-langchain":
         from otel_langchain import instrument
 
         instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+    elif name == "otel-langchain (content on)":
+        from otel_langchain import instrument
+
+        # = OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true
+        instrument(
+            tracer_provider=tracer_provider, meter_provider=meter_provider, capture_content=True
+        )
     elif name == "otel-langchain (handler)":
         from otel_langchain import OTelCallbackHandler
 
         return [OTelCallbackHandler(tracer_provider=tracer_provider, meter_provider=meter_provider)]
     elif name == "openinference":
+        from openinference.instrumentation import TraceConfig
         from openinference.instrumentation.langchain import LangChainInstrumentor
 
-        LangChainInstrumentor().instrument(tracer_provider=tracer_provider)
+        options: dict[str, Any] = {}
+        if content_off:  # = OPENINFERENCE_HIDE_INPUTS / _OUTPUTS / _INPUT_MESSAGES / ...
+            options["config"] = TraceConfig(
+                hide_inputs=True,
+                hide_outputs=True,
+                hide_input_messages=True,
+                hide_output_messages=True,
+            )
+        LangChainInstrumentor().instrument(tracer_provider=tracer_provider, **options)
     elif name == "openllmetry":
         from opentelemetry.instrumentation.langchain import LangchainInstrumentor
 
+        if content_off:  # read on every run; the documented switch
+            os.environ["TRACELOOP_TRACE_CONTENT"] = "false"
         LangchainInstrumentor().instrument(
             tracer_provider=tracer_provider, meter_provider=meter_provider
         )
@@ -173,6 +229,7 @@ def install(name: str, tracer_provider: TracerProvider, meter_provider: MeterPro
             disabled_instrumentors=[n for n in openlit.MODULE_NAME_MAP if n != "langchain"],
             pricing_json=f.name,
             disable_events=True,
+            **({"capture_message_content": False} if content_off else {}),
         )
         os.unlink(f.name)
     elif name != "none":
@@ -494,6 +551,44 @@ def run_checks(name: str) -> dict[str, Any]:
     return out
 
 
+# --- (c) content check, one configuration in this process ------------------------------
+
+
+def run_content(name: str) -> dict[str, Any]:
+    """One invoke and one ainvoke of the overhead chain; which attributes hold its text."""
+    exporter = InMemorySpanExporter()
+    tracer_provider, meter_provider, _ = providers(SimpleSpanProcessor(exporter))
+    config = config_for(install(name, tracer_provider, meter_provider))
+    chain = build_chain()
+    chain.invoke(QUESTION, config)
+    asyncio.run(chain.ainvoke(QUESTION, config))
+    tracer_provider.force_flush()
+    got = exporter.get_finished_spans()
+    content: dict[str, set[str]] = {}
+    placeholders: set[str] = set()
+    for span in got:
+        for where, attrs in [
+            ("", span.attributes),
+            *((f"{e.name}: ", e.attributes) for e in span.events),
+        ]:
+            for key, value in (attrs or {}).items():
+                values = value if isinstance(value, (list, tuple)) else [value]
+                text = " ".join(map(str, values)).lower()
+                found = {kind for kind, m in CONTENT_MARKERS.items() if m in text}
+                if found:
+                    content.setdefault(where + key, set()).update(found)
+                elif "redacted" in text:
+                    placeholders.add(where + key)
+    return {
+        "spans": len(got),
+        "content_attributes": [
+            f"{key} ({', '.join(k for k in CONTENT_MARKERS if k in kinds)})"
+            for key, kinds in sorted(content.items())
+        ],
+        "placeholder_attributes": sorted(placeholders),
+    }
+
+
 # --- orchestration --------------------------------------------------------------------
 
 
@@ -602,12 +697,25 @@ def print_tables(results: dict[str, Any]) -> None:
                 if not k[0].isdigit() or "detail" in k or "names" in k or k == "3d_open_spans"
             }
             print(f"  {name}: {json.dumps(detail)}")
+    content = results.get("content")
+    if content:
+        print("\n| configuration | content in spans | attributes holding it | placeholders |")
+        print("|---|---|---|---|")
+        for name, c in content.items():
+            held = ", ".join(c["content_attributes"]) or "-"
+            print(
+                f"| {name} | {'yes' if c['content_attributes'] else 'no'} | {held} "
+                f"| {', '.join(c['placeholder_attributes']) or '-'} |"
+            )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--run", metavar="CONFIG", help="(internal) run one configuration")
     parser.add_argument("--checks", action="store_true", help="with --run: the checks instead")
+    parser.add_argument(
+        "--content", action="store_true", help="with --run: the content check instead"
+    )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--invokes", type=int, default=1000, help="timed invokes per process")
     parser.add_argument("--warmup", type=int, default=200)
@@ -616,11 +724,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", metavar="OUT")
     args = parser.parse_args(argv)
     if args.run:
-        result = (
-            run_checks(args.run)
-            if args.checks
-            else run_overhead(args.run, args.invokes, args.warmup)
-        )
+        if args.checks:
+            result = run_checks(args.run)
+        elif args.content:
+            result = run_content(args.run)
+        else:
+            result = run_overhead(args.run, args.invokes, args.warmup)
         print(json.dumps(result))
         return
 
@@ -651,8 +760,9 @@ def main(argv: list[str] | None = None) -> None:
         "async": summarise(runs, "async"),
     }
     if not args.no_checks:
-        results["checks"] = {
-            n: child(["--run", n, "--checks"]) for n in names if n in INSTRUMENTATIONS
+        results["checks"] = {n: child(["--run", n, "--checks"]) for n in names if n in CHECKED}
+        results["content"] = {
+            n: child(["--run", n, "--content"]) for n in names if n in INSTRUMENTATIONS
         }
     results["seconds"] = round(time.perf_counter() - started, 1)
     print_tables(results)
