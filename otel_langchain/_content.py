@@ -8,6 +8,7 @@ credential are masked in every string we record.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -53,11 +54,22 @@ _SECRET_VALUE = re.compile(
 )
 
 
-def is_secret_key(key: str) -> bool:
-    """Whether a mapping key names a credential (``api_key``, ``password``, ...)."""
+def _names_a_secret(key: str) -> bool:
     if not _SECRET_KEY.search(key):
         return False
     return not _NOT_SECRET_KEY.search(_CAMEL.sub("_", key))
+
+
+# The same few keys ("role", "content", "token_usage", ...) recur on every run: the
+# regexes run once per key. Bounded in entries and in key length.
+_names_a_secret_cached = functools.lru_cache(maxsize=4096)(_names_a_secret)
+
+
+def is_secret_key(key: str) -> bool:
+    """Whether a mapping key names a credential (``api_key``, ``password``, ...)."""
+    if len(key) <= 128:
+        return _names_a_secret_cached(key)
+    return _names_a_secret(key)
 
 
 def scrub(text: str) -> str:
