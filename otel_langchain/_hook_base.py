@@ -1,0 +1,64 @@
+"""What every hook shares: the handler's state and starting a run's span."""
+
+from __future__ import annotations
+
+from time import perf_counter
+from typing import Any
+from uuid import UUID
+
+from opentelemetry import context as context_api
+from opentelemetry.trace import SpanKind, Tracer
+
+from otel_langchain import _semconv as sc
+from otel_langchain._content import ContentPolicy
+from otel_langchain._context import enter_run
+from otel_langchain._finish import Finisher
+from otel_langchain._runs import RunRegistry, RunState
+
+_RETRY_TAG = "retry:attempt:"
+
+
+def _note_retry(parent: RunState, tags: list[str]) -> None:
+    """``RunnableRetry`` tags its attempts ``retry:attempt:N``; attempt N > 1 means a retry."""
+    for tag in tags:
+        if isinstance(tag, str) and tag.startswith(_RETRY_TAG):
+            attempt = tag[len(_RETRY_TAG) :]
+            if attempt.isdigit() and int(attempt) > 1:
+                parent.span.add_event(sc.EVENT_RETRY, {sc.RETRY_ATTEMPT: int(attempt) - 1})
+            return
+
+
+class HookBase:
+    """The state the hooks of every run kind use; ``OTelCallbackHandler`` sets it up."""
+
+    _tracer: Tracer
+    _runs: RunRegistry
+    _content: ContentPolicy
+    _finisher: Finisher
+
+    def _start(
+        self,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        span_name: str,
+        kind: SpanKind,
+        run_type: str,
+        name: str,
+        attrs: dict[str, Any],
+        tags: list[str] | None = None,
+    ) -> RunState:
+        """Start the run's span under its parent run (else the caller's span); make it current."""
+        parent = self._runs.get(parent_run_id)
+        if parent is not None and tags:
+            _note_retry(parent, tags)
+        current = context_api.get_current()
+        span = self._tracer.start_span(
+            span_name,
+            context=parent.ctx if parent is not None else current,
+            kind=kind,
+            attributes=attrs,
+        )
+        ctx, token = enter_run(span, current)
+        state = RunState(span, ctx, token, current, run_type, name, perf_counter())
+        self._runs.add(run_id, state)
+        return state

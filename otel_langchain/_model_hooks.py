@@ -1,0 +1,134 @@
+"""Hooks for chat models and text LLMs: ``chat`` / ``text_completion`` client spans."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from time import perf_counter
+from typing import Any
+from uuid import UUID
+
+from opentelemetry.trace import SpanKind
+
+from otel_langchain import _attributes as attributes
+from otel_langchain import _messages as messages
+from otel_langchain import _semconv as sc
+from otel_langchain._hook_base import HookBase
+from otel_langchain._runs import RunState
+from otel_langchain._safety import guarded
+from otel_langchain.usage import active_trackers
+
+
+class ModelHooks(HookBase):
+    """``on_chat_model_start`` / ``on_llm_*``: model spans, usage, cost and metrics."""
+
+    def _start_model(
+        self,
+        operation: str,
+        run_type: str,
+        serialized: dict[str, Any] | None,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        tags: list[str] | None,
+        metadata: dict[str, Any] | None,
+        kwargs: dict[str, Any],
+    ) -> RunState:
+        invocation = kwargs.get("invocation_params")
+        if not isinstance(invocation, Mapping):
+            invocation = None
+        provider = attributes.provider_name(metadata, invocation)
+        model = attributes.request_model(metadata, invocation)
+        name = attributes.run_name(serialized, kwargs, run_type)
+        attrs = attributes.common(run_id, run_type, name, tags, metadata)
+        attrs[sc.GEN_AI_OPERATION_NAME] = operation
+        if provider:
+            attrs[sc.GEN_AI_PROVIDER_NAME] = provider
+        if model:
+            attrs[sc.GEN_AI_REQUEST_MODEL] = model
+        attrs.update(attributes.request_params(metadata, invocation))
+        span_name = f"{operation} {model}" if model else operation
+        state = self._start(
+            run_id, parent_run_id, span_name, SpanKind.CLIENT, run_type, name, attrs, tags
+        )
+        state.operation = operation
+        state.provider = provider
+        state.model = model
+        state.trackers = active_trackers()
+        return state
+
+    @guarded
+    def on_chat_model_start(
+        self,
+        serialized: dict[str, Any] | None,
+        messages: list[list[Any]],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Start a ``chat {model}`` client span."""
+        state = self._start_model(
+            sc.OP_CHAT, "chat_model", serialized, run_id, parent_run_id, tags, metadata, kwargs
+        )
+        if self._content.enabled and state.span.is_recording():
+            state.span.set_attribute(
+                sc.GEN_AI_INPUT_MESSAGES, self._captured(messages, messages_json=True)
+            )
+
+    @guarded
+    def on_llm_start(
+        self,
+        serialized: dict[str, Any] | None,
+        prompts: list[str],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Start a ``text_completion {model}`` client span."""
+        state = self._start_model(
+            sc.OP_TEXT_COMPLETION,
+            "llm",
+            serialized,
+            run_id,
+            parent_run_id,
+            tags,
+            metadata,
+            kwargs,
+        )
+        if self._content.enabled and state.span.is_recording():
+            state.span.set_attribute(
+                sc.GEN_AI_INPUT_MESSAGES, self._captured(prompts, messages_json=False)
+            )
+
+    def _captured(self, payload: Any, *, messages_json: bool) -> str:
+        if messages_json:
+            return messages.input_messages(payload, self._content.text)
+        return messages.prompt_messages(
+            payload if isinstance(payload, list) else [], self._content.text
+        )
+
+    @guarded
+    def on_llm_new_token(self, token: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """Mark the first streamed chunk (event + time to first chunk)."""
+        state = self._runs.get(run_id)
+        if state is not None and state.first_chunk_at is None:
+            state.first_chunk_at = perf_counter()
+            state.span.add_event(sc.EVENT_FIRST_CHUNK)
+
+    @guarded
+    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """End a model span: response, usage, cost, metrics."""
+        state = self._runs.pop(run_id)
+        if state is not None:
+            self._finisher.close_model(state, response)
+
+    @guarded
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """End a model span with the error; the duration metric carries ``error.type``."""
+        state = self._runs.pop(run_id)
+        if state is not None:
+            self._finisher.close_model_error(state, error)
