@@ -24,6 +24,11 @@ _CONTROL_FLOW = frozenset({"GraphBubbleUp", "GraphInterrupt", "NodeInterrupt", "
 _CANCELLED = (GeneratorExit, CancelledError)
 
 
+def is_cancellation(error: BaseException) -> bool:
+    """A stream closed by its consumer or a cancelled task: the run was abandoned."""
+    return isinstance(error, _CANCELLED)
+
+
 def _is_control_flow(error: BaseException) -> bool:
     return any(cls.__name__ in _CONTROL_FLOW for cls in type(error).__mro__)
 

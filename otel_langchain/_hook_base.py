@@ -48,9 +48,12 @@ class HookBase:
         tags: list[str] | None = None,
     ) -> RunState:
         """Start the run's span under its parent run (else the caller's span); make it current."""
-        parent = self._runs.get(parent_run_id)
-        if parent is not None and tags:
-            _note_retry(parent, tags)
+        runs = self._runs
+        parent = runs.get(parent_run_id)
+        if parent is not None:
+            runs.note_child(parent, run_id)
+            if tags:
+                _note_retry(parent, tags)
         current = context_api.get_current()
         span = self._tracer.start_span(
             span_name,
@@ -60,5 +63,5 @@ class HookBase:
         )
         ctx, token = enter_run(span, current)
         state = RunState(span, ctx, token, current, run_type, name, perf_counter())
-        self._runs.add(run_id, state)
+        runs.add(run_id, state)
         return state

@@ -17,6 +17,7 @@ class RunState:
     """What we keep about one open run between its start and end callbacks."""
 
     __slots__ = (
+        "children",
         "ctx",
         "first_chunk_at",
         "maybe_graph",
@@ -59,6 +60,12 @@ class RunState:
         self.trackers: tuple[Any, ...] = ()
         # A chain run outside any LangGraph node: a graph root if a node run starts under it.
         self.maybe_graph = False
+        # Ids of child runs (pruned to the open ones as it grows): ended with the run
+        # when it is abandoned (see OTelCallbackHandler.on_chain_error).
+        self.children: list[UUID] | None = None
+
+
+_PRUNE_CHILDREN_AT = 64
 
 
 class RunRegistry:
@@ -97,6 +104,17 @@ class RunRegistry:
                 evicted.append(runs.pop(next(iter(runs))))
         for old in evicted:
             self._on_evict(old)
+
+    def note_child(self, parent: RunState, run_id: UUID) -> None:
+        """Remember ``run_id`` as a child of ``parent``; keep only open children past 64."""
+        children = parent.children
+        if children is None:
+            parent.children = [run_id]
+            return
+        if len(children) >= _PRUNE_CHILDREN_AT:
+            runs = self._runs
+            children[:] = [c for c in children if c in runs]
+        children.append(run_id)
 
     def pop(self, run_id: UUID) -> RunState | None:
         """Remove and return the run (None when unknown or already ended)."""

@@ -19,10 +19,10 @@ from otel_langchain import _attributes as attributes
 from otel_langchain import _semconv as sc
 from otel_langchain._content import ContentPolicy, safe_str
 from otel_langchain._events import event_attributes, retry_attributes
-from otel_langchain._finish import Finisher
+from otel_langchain._finish import Finisher, is_cancellation
 from otel_langchain._metrics import Instruments
 from otel_langchain._model_hooks import ModelHooks
-from otel_langchain._runs import RunRegistry
+from otel_langchain._runs import RunRegistry, RunState
 from otel_langchain._safety import guarded
 from otel_langchain._tool_hooks import ToolHooks
 from otel_langchain.pricing import build_table
@@ -157,6 +157,22 @@ class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
         state = self._runs.pop(run_id)
         if state is not None:
             self._finisher.close(state, error, None)
+            if state.children and is_cancellation(error):
+                self._end_abandoned(state, error)
+
+    def _end_abandoned(self, state: RunState, error: BaseException) -> None:
+        """End the open descendants of an abandoned run (a stream its consumer closed).
+
+        LangChain never ends some of them: a generator step of an async stream that
+        the event loop finalizes is dropped without its end or error callback. Their
+        spans end now, marked cancelled like the run itself.
+        """
+        pending = list(state.children or ())
+        while pending:
+            child = self._runs.pop(pending.pop())
+            if child is not None:
+                self._finisher.close(child, error, None)
+                pending.extend(child.children or ())
 
     on_tool_error = on_chain_error
     on_retriever_error = on_chain_error

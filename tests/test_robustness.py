@@ -6,6 +6,7 @@ hits fails the test, so "does not raise" here means "does not even fail inside".
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -20,7 +21,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.outputs import ChatGeneration, Generation, LLMResult
 from langchain_core.prompts import ChatPromptTemplate
-from langchain_core.runnables import RunnableLambda
+from langchain_core.runnables import RunnableGenerator, RunnableLambda
 from opentelemetry import context as context_api
 from opentelemetry.trace import StatusCode
 from tenacity import RetryCallState, Retrying
@@ -426,6 +427,57 @@ async def test_no_span_left_open_after_async_runs(telemetry: Any) -> None:
     assert [c async for c in chain.astream({"q": "b"}, config=config)]
     assert h.open_runs == 0
     assert len(telemetry.spans()) == 8
+
+
+async def test_abandoned_async_stream_with_generator_step_ends_every_span(telemetry: Any) -> None:
+    """Runs LangChain never ends after an abandoned astream end with it, marked cancelled.
+
+    The async generator step of an abandoned ``astream`` is finalized by the event
+    loop without an end or error callback; its span must not stay open forever.
+    """
+
+    async def words(chunks: Any) -> Any:
+        async for chunk in chunks:
+            for word in chunk.split():
+                yield word
+
+    def words_sync(chunks: Any) -> Any:
+        for chunk in chunks:
+            yield from chunk.split()
+
+    h = telemetry.handler()
+    chain = _chain(FakeOpenAIChat(responses=["one two three"])) | RunnableGenerator(
+        words_sync, words
+    )
+    stream = chain.astream({"q": "a"}, config={"callbacks": [h]})
+    assert await stream.__anext__() == "one"
+    del stream
+    for _ in range(20):  # the loop's async-generator finalizer runs a few turns later
+        await asyncio.sleep(0)
+    assert h.open_runs == 0
+    spans = {s.name: s for s in telemetry.spans()}
+    assert set(spans) >= {"RunnableSequence", "words_sync"}
+    assert all(s.end_time is not None for s in telemetry.spans())
+    for name in ("RunnableSequence", "words_sync"):
+        assert spans[name].attributes["langchain.run.cancelled"] is True
+        assert spans[name].status.status_code is not StatusCode.ERROR
+
+
+def test_failed_run_leaves_its_finished_children_alone(telemetry: Any) -> None:
+    """Only abandonment ends descendants: an ordinary error ends the failing run alone."""
+    h = telemetry.handler()
+
+    def fail(_: Any) -> str:
+        raise ValueError("boom")
+
+    chain = _chain() | RunnableLambda(fail, name="fail")
+    with pytest.raises(ValueError, match="boom"):
+        chain.invoke({"q": "a"}, config={"callbacks": [h]})
+    assert h.open_runs == 0
+    spans = telemetry.spans()
+    assert not any(s.attributes.get("langchain.run.cancelled") for s in spans)
+    errors = sorted(s.name for s in spans if s.status.status_code is StatusCode.ERROR)
+    assert errors == ["RunnableSequence", "fail"]
 
 
 def test_retries_become_events(telemetry: Any) -> None:
