@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import tracemalloc
@@ -72,10 +73,8 @@ class Workload:
         cfg = self.config
         self.chain.invoke(QUESTION, cfg)
         self.chain.batch([QUESTION, QUESTION], cfg)
-        try:
+        with contextlib.suppress(LookupError):
             self.failing.invoke(QUESTION, cfg)
-        except LookupError:
-            pass
         for _chunk in self.chain.stream(QUESTION, cfg):
             pass
         abandoned = self.chain.stream(QUESTION, cfg)
