@@ -106,12 +106,17 @@ class RunRegistry:
             self._on_evict(old)
 
     def note_child(self, parent: RunState, run_id: UUID) -> None:
-        """Remember ``run_id`` as a child of ``parent``; keep only open children past 64."""
+        """Remember ``run_id`` as a child of ``parent``, dropping ended children as it grows.
+
+        Pruned when the list reaches 64, 128, 256, ... entries, so a long-lived run
+        with many children, or many open at once, costs amortized O(1) per child.
+        """
         children = parent.children
         if children is None:
             parent.children = [run_id]
             return
-        if len(children) >= _PRUNE_CHILDREN_AT:
+        n = len(children)
+        if n >= _PRUNE_CHILDREN_AT and not n & (n - 1):
             runs = self._runs
             children[:] = [c for c in children if c in runs]
         children.append(run_id)

@@ -372,6 +372,27 @@ def test_oldest_runs_evicted_at_the_bound(telemetry: Any) -> None:
         assert telemetry.span(name).status.status_code is StatusCode.UNSET
 
 
+def test_a_long_lived_run_keeps_no_list_of_its_ended_children(telemetry: Any) -> None:
+    """A parent with thousands of children remembers only the open ones (bounded state)."""
+    h = telemetry.handler()
+    parent = uuid4()
+    h.on_chain_start({"name": "agent loop"}, {}, run_id=parent)
+    open_children = [uuid4() for _ in range(100)]
+    for rid in open_children:  # many open at once
+        h.on_chain_start({"name": "step"}, {}, run_id=rid, parent_run_id=parent)
+    for _ in range(5000):  # then a long sequence of short steps
+        rid = uuid4()
+        h.on_chain_start({"name": "step"}, {}, run_id=rid, parent_run_id=parent)
+        h.on_chain_end({}, run_id=rid)
+    state = h._runs.get(parent)  # the bound is internal state
+    assert state is not None and state.children is not None
+    assert 100 <= len(state.children) <= 256
+    for rid in open_children:
+        h.on_chain_end({}, run_id=rid)
+    h.on_chain_end({}, run_id=parent)
+    assert h.open_runs == 0
+
+
 def test_close_ends_all_open_spans(telemetry: Any) -> None:
     """handler.close() ends every open span (ERROR, evicted) and empties the registry."""
     h = telemetry.handler()
