@@ -23,6 +23,7 @@ from langchain_core.outputs import ChatGeneration, Generation, LLMResult
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableGenerator, RunnableLambda
 from opentelemetry import context as context_api
+from opentelemetry import trace
 from opentelemetry.trace import StatusCode
 from tenacity import RetryCallState, Retrying
 
@@ -480,6 +481,30 @@ async def test_abandoned_async_stream_with_generator_step_ends_every_span(teleme
     assert set(spans) >= {"RunnableSequence", "words_sync"}
     assert all(s.end_time is not None for s in telemetry.spans())
     for name in ("RunnableSequence", "words_sync"):
+        assert spans[name].attributes["langchain.run.cancelled"] is True
+        assert spans[name].status.status_code is not StatusCode.ERROR
+
+
+async def test_cancelled_ainvoke_ends_every_span_as_cancelled(telemetry: Any) -> None:
+    """A request timeout cancels the run: every span ends, cancelled, not an error."""
+
+    async def slow(text: str) -> str:
+        await asyncio.sleep(10)
+        return text
+
+    h = telemetry.handler()
+    chain = _chain() | RunnableLambda(lambda t: t, afunc=slow, name="slow")
+    app = telemetry.tracer_provider.get_tracer("app")
+    with app.start_as_current_span("request") as request:
+        with pytest.raises(asyncio.TimeoutError):  # TimeoutError from Python 3.11 on
+            await asyncio.wait_for(chain.ainvoke({"q": "a"}, config={"callbacks": [h]}), 0.05)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert trace.get_current_span() is request
+    assert h.open_runs == 0
+    spans = {s.name: s for s in telemetry.spans()}
+    for name in ("RunnableSequence", "slow"):
+        assert spans[name].end_time is not None
         assert spans[name].attributes["langchain.run.cancelled"] is True
         assert spans[name].status.status_code is not StatusCode.ERROR
 
