@@ -145,9 +145,6 @@ def run_name(serialized: Mapping[str, Any] | None, kwargs: Mapping[str, Any], de
     return default
 
 
-LANGGRAPH_NODE_KEY = "langgraph_node"
-
-
 def is_agent(name: str, metadata: Mapping[str, Any] | None) -> bool:
     """A LangGraph graph's root run (or a legacy AgentExecutor) is an agent invocation."""
     if name in _AGENT_NAMES:
@@ -155,7 +152,15 @@ def is_agent(name: str, metadata: Mapping[str, Any] | None) -> bool:
     return bool(
         metadata
         and metadata.get("ls_integration") == "langgraph"
-        and LANGGRAPH_NODE_KEY not in metadata
+        and "langgraph_node" not in metadata
+    )
+
+
+def agent(name: str) -> tuple[str, dict[str, Any]]:
+    """Span name and attributes of an agent invocation named ``name``."""
+    return (
+        f"{sc.OP_INVOKE_AGENT} {name}",
+        {sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT, sc.GEN_AI_AGENT_NAME: name},
     )
 
 
@@ -187,7 +192,7 @@ def _metadata_attrs(metadata: Mapping[str, Any], attrs: dict[str, Any]) -> None:
         if isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
             attrs[sc.GEN_AI_CONVERSATION_ID] = str(value)
             break
-    node = metadata.get(LANGGRAPH_NODE_KEY)
+    node = metadata.get("langgraph_node")
     if isinstance(node, str):
         attrs[sc.LANGGRAPH_NODE] = node
     step = metadata.get("langgraph_step")

@@ -69,7 +69,7 @@ class Finisher:
 
     def _record_error(self, state: RunState, error: BaseException) -> str | None:
         span = state.span
-        if isinstance(error, _CANCELLED):
+        if is_cancellation(error):
             span.set_attribute(sc.LANGCHAIN_RUN_CANCELLED, True)
             return None
         error_type = type(error).__name__

@@ -9,6 +9,7 @@ from uuid import UUID
 from opentelemetry import context as context_api
 from opentelemetry.trace import SpanKind, Tracer
 
+from otel_langchain import _attributes as attributes
 from otel_langchain import _semconv as sc
 from otel_langchain._content import ContentPolicy
 from otel_langchain._context import enter_run
@@ -26,6 +27,14 @@ def _note_retry(parent: RunState, tags: list[str]) -> None:
             if attempt.isdigit() and int(attempt) > 1:
                 parent.span.add_event(sc.EVENT_RETRY, {sc.RETRY_ATTEMPT: int(attempt) - 1})
             return
+
+
+def _name_as_agent(graph: RunState) -> None:
+    """A graph's root run recognised by its first node run: rename its span."""
+    graph.maybe_graph = False
+    span_name, attrs = attributes.agent(graph.name)
+    graph.span.update_name(span_name)
+    graph.span.set_attributes(attrs)
 
 
 class HookBase:
@@ -54,6 +63,8 @@ class HookBase:
             runs.note_child(parent, run_id)
             if tags:
                 _note_retry(parent, tags)
+            if parent.maybe_graph and sc.LANGGRAPH_NODE in attrs:
+                _name_as_agent(parent)
         current = context_api.get_current()
         span = self._tracer.start_span(
             span_name,

@@ -12,8 +12,7 @@ logger = logging.getLogger("otel_langchain")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_reported: set[tuple[str, type[BaseException]]] = set()
-_warned: set[str] = set()
+_reported: set[object] = set()
 _lock = threading.Lock()
 
 #: Internal errors seen while ``strict`` is on; the test suite fails on any.
@@ -31,11 +30,8 @@ def report(where: str, exc: BaseException) -> None:
     """Log an internal error once per (place, exception type)."""
     if _strict:
         recorded.append(exc)
-    key = (where, type(exc))
-    with _lock:
-        if key in _reported:
-            return
-        _reported.add(key)
+    if not _first_time((where, type(exc))):
+        return
     logger.warning(
         "otel-langchain internal error in %s (further ones of this kind are not logged)",
         where,
@@ -45,11 +41,16 @@ def report(where: str, exc: BaseException) -> None:
 
 def warn_once(key: str, message: str, *args: Any) -> None:
     """Log a warning about the app's own callables or settings once per ``key``."""
+    if _first_time(key):
+        logger.warning(message + " (logged once)", *args)
+
+
+def _first_time(key: object) -> bool:
     with _lock:
-        if key in _warned:
-            return
-        _warned.add(key)
-    logger.warning(message + " (logged once)", *args)
+        if key in _reported:
+            return False
+        _reported.add(key)
+        return True
 
 
 def guarded(func: F) -> F:

@@ -112,31 +112,16 @@ class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
         span_name = name
         agent = run_type == "chain" and attributes.is_agent(name, metadata)
         if agent:
-            span_name = f"{sc.OP_INVOKE_AGENT} {name}"
-            attrs[sc.GEN_AI_OPERATION_NAME] = sc.OP_INVOKE_AGENT
-            attrs[sc.GEN_AI_AGENT_NAME] = name
+            span_name, agent_attrs = attributes.agent(name)
+            attrs.update(agent_attrs)
         if self._content.enabled:
             attrs[sc.LANGCHAIN_CHAIN_INPUTS] = self._content.json(inputs)
         state = self._start(
             run_id, parent_run_id, span_name, _INTERNAL, run_type, name, attrs, tags
         )
-        if agent:
-            return
-        if metadata and attributes.LANGGRAPH_NODE_KEY in metadata:
-            # LangGraph before 1.1 marks a named graph's root run in no way; its node
-            # runs are the sign. Name the graph's span as an agent's once one starts.
-            parent = self._runs.get(parent_run_id)
-            if parent is not None and parent.maybe_graph:
-                parent.maybe_graph = False
-                parent.span.update_name(f"{sc.OP_INVOKE_AGENT} {parent.name}")
-                parent.span.set_attributes(
-                    {
-                        sc.GEN_AI_OPERATION_NAME: sc.OP_INVOKE_AGENT,
-                        sc.GEN_AI_AGENT_NAME: parent.name,
-                    }
-                )
-        elif run_type == "chain":
-            state.maybe_graph = True
+        # LangGraph before 1.1 marks a named graph's root run in no way: a chain run
+        # outside any node becomes an agent when a node run starts under it (_start).
+        state.maybe_graph = not agent and run_type == "chain" and sc.LANGGRAPH_NODE not in attrs
 
     @guarded
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:

@@ -29,7 +29,6 @@ from otel_langchain._content import REDACTION_FAILED
 def _production_boundary() -> Iterator[None]:
     _safety.set_strict(False)
     _safety._reported.clear()  # "logged once" starts afresh in each test
-    _safety._warned.clear()
     yield
     _safety.set_strict(True)
 

@@ -17,11 +17,7 @@ from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolM
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, StructuredTool
-
-try:
-    from langgraph.checkpoint.memory import InMemorySaver
-except ImportError:  # langgraph-checkpoint < 2 (langgraph 0.2) names it MemorySaver
-    from langgraph.checkpoint.memory import MemorySaver as InMemorySaver
+from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 
@@ -133,9 +129,7 @@ def build_agent(model: ScriptedChatModel, tools: list[BaseTool]) -> Any:
     graph.add_edge(START, "agent")
     graph.add_conditional_edges("agent", route, ["tools", END])
     graph.add_edge("tools", "agent")
-    compiled = graph.compile(checkpointer=InMemorySaver())
-    compiled.name = "support_agent"  # compile(name=...) needs langgraph >= 0.3
-    return compiled
+    return graph.compile(checkpointer=InMemorySaver(), name="support_agent")
 
 
 @dataclass(frozen=True)
