@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from otel_langchain.configure import Telemetry, configure
+# Through the otel_langchain.configure module, so that importing it later cannot rebind
+# the name `configure` here to the module.
+from otel_langchain.configure import Delivery, Telemetry, configure
 from otel_langchain.handler import OTelCallbackHandler
 from otel_langchain.instrumentation import LangChainInstrumentor, instrument, uninstrument
 from otel_langchain.usage import ModelUsage, Usage, track_usage
 from otel_langchain.version import __version__
 
 __all__ = [
+    "Delivery",
     "LangChainInstrumentor",
     "ModelUsage",
     "OTelCallbackHandler",

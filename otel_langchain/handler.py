@@ -25,6 +25,7 @@ from otel_langchain._model_hooks import ModelHooks
 from otel_langchain._runs import RunRegistry, RunState
 from otel_langchain._safety import guarded
 from otel_langchain._tool_hooks import ToolHooks
+from otel_langchain.config._checks import check_providers
 from otel_langchain.pricing import build_table
 from otel_langchain.version import __version__
 
@@ -65,6 +66,7 @@ class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
         max_open_runs: int = 10_000,
         max_content_length: int | None = None,
     ) -> None:
+        check_providers(tracer_provider, meter_provider)
         super().__init__()
         if isinstance(max_open_runs, bool) or not isinstance(max_open_runs, int):
             raise ValueError(f"max_open_runs must be a positive integer, got {max_open_runs!r}")

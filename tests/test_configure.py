@@ -16,7 +16,9 @@ from opentelemetry.sdk.metrics import Counter, Histogram, UpDownCounter
 from opentelemetry.sdk.metrics.export import AggregationTemporality
 
 import otel_langchain
-from otel_langchain.configure import Telemetry, _build_telemetry, _resolve_settings, configure
+from otel_langchain.config import Telemetry, configure
+from otel_langchain.config._configure import build_telemetry as _build_telemetry
+from otel_langchain.config._settings import resolve_settings as _resolve_settings
 from otel_langchain.exporters import read_otlp_json
 
 REPO_ROOT = Path(otel_langchain.__file__).resolve().parent.parent
@@ -115,19 +117,25 @@ def test_http_endpoint_argument_gets_signal_paths() -> None:
     """For http/protobuf an explicit base endpoint gets /v1/traces and /v1/metrics."""
     settings = resolve(endpoint="http://collector:4318/", protocol="http/protobuf")
 
-    assert settings.traces_otlp.endpoint == "http://collector:4318/v1/traces"
-    assert settings.metrics_otlp.endpoint == "http://collector:4318/v1/metrics"
+    assert settings.traces_otlp.url == "http://collector:4318/v1/traces"
+    assert settings.metrics_otlp.url == "http://collector:4318/v1/metrics"
 
 
-def test_env_endpoint_and_headers_are_left_to_the_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Env endpoint and headers are validated, then read by the SDK (per-signal variants too)."""
+def test_env_endpoint_and_headers_are_read_with_the_sdk_rules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The env base endpoint gets the signal path; a per-signal one is used as given."""
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://metrics:9090/otlp")
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "api-key=secret")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "Api-Key=secret")
 
-    otlp = resolve().traces_otlp
+    settings = resolve()
 
-    assert (otlp.protocol, otlp.endpoint, otlp.headers) == ("http/protobuf", None, None)
+    assert settings.traces_otlp.url == "http://collector:4318/v1/traces"
+    assert settings.metrics_otlp.url == "http://metrics:9090/otlp"
+    assert settings.traces_otlp.headers == {"api-key": "secret"}
+    assert settings.traces_otlp.endpoint_from == "OTEL_EXPORTER_OTLP_ENDPOINT"
 
 
 def test_protocol_argument_beats_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -148,17 +156,19 @@ def test_header_argument_is_parsed_and_lowercased() -> None:
 
 
 def test_export_timeout_is_short_unless_env_sets_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    """OTLP exports get a short timeout unless OTEL_EXPORTER_OTLP_TIMEOUT says otherwise."""
+    """OTLP exports get a 5 s timeout unless OTEL_EXPORTER_OTLP_[SIGNAL_]TIMEOUT says otherwise."""
     assert resolve(exporter="otlp").traces_otlp.timeout == 5.0
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "30")
-    assert resolve(exporter="otlp").traces_otlp.timeout is None
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "12.5")
+    settings = resolve(exporter="otlp")
+    assert (settings.traces_otlp.timeout, settings.metrics_otlp.timeout) == (30.0, 12.5)
 
 
 def test_metric_interval_argument_seconds_env_milliseconds(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """metric_interval is in seconds, OTEL_METRIC_EXPORT_INTERVAL in milliseconds."""
-    assert resolve().interval_millis is None
+    assert resolve().interval_millis == 60_000.0
     monkeypatch.setenv("OTEL_METRIC_EXPORT_INTERVAL", "1500")
     assert resolve().interval_millis == 1500.0
     assert resolve(metric_interval=2).interval_millis == 2000.0
@@ -231,8 +241,55 @@ BAD_CONFIG = [
     ({"exporter": "otlp"}, {"OTEL_EXPORTER_OTLP_PROTOCOL": "udp"}, "OTEL_EXPORTER_OTLP_PROTOCOL"),
     ({"metric_interval": 0}, {}, "metric_interval=0 must be a positive number of seconds"),
     ({"metric_interval": -5}, {}, "metric_interval=-5"),
-    ({}, {"OTEL_METRIC_EXPORT_INTERVAL": "soon"}, "OTEL_METRIC_EXPORT_INTERVAL='soon'"),
     ({"temporality": "sideways"}, {}, "temporality='sideways'.*allowed: cumulative, delta"),
+    ({"temporality": 3}, {}, "temporality=3 is not supported; allowed: cumulative"),
+    ({"service_name": 123}, {}, "service_name=123 must be a non-empty string"),
+    ({"service_name": " "}, {}, "service_name=' ' must be a non-empty string"),
+    ({"exporter": 123}, {}, "exporter=123 is not an exporter name.*allowed: otlp"),
+    (
+        {"exporter": ["console", None]},
+        {},
+        r"exporter=\['console', None\] is not an exporter name.*allowed: otlp",
+    ),
+    ({"exporter": "file", "file": 123}, {}, r"file=123 must be a path \(str or os.PathLike\)"),
+    ({"file": b"t.jsonl"}, {}, "file=b't.jsonl' must be a path"),
+    ({"resource_attributes": "a=b"}, {}, "resource_attributes='a=b' must be a mapping"),
+    ({"resource_attributes": {1: "x"}}, {}, "resource_attributes: the key 1 is not allowed"),
+    ({"metric_interval": True}, {}, "metric_interval=True must be a positive number of seconds"),
+    ({"metric_interval": "5"}, {}, "metric_interval='5' must be a positive number of seconds"),
+    ({"metric_interval": float("inf")}, {}, "metric_interval=inf must be a positive number"),
+    ({"endpoint": 4317}, {}, "endpoint=4317 must be a URL string"),
+    ({"endpoint": "not a url"}, {}, "endpoint='not a url' is not a valid grpc endpoint"),
+    ({"endpoint": "http://:4317"}, {}, "endpoint='http://:4317' is not a valid grpc endpoint"),
+    (
+        {"exporter": "otlp"},
+        {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "collector/v1/traces"},
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT='collector/v1/traces' is not a valid grpc endpoint",
+    ),
+    ({"exporter": "otlp", "protocol": 1}, {}, "protocol=1 is not an OTLP protocol; allowed: grpc"),
+    ({"exporter": "otlp", "headers": 5}, {}, "headers must be a mapping or a 'key=value"),
+    (
+        {"exporter": "otlp", "headers": {"x-key": "a\r\nInjected: 1"}},
+        {},
+        "headers: the value of header 'x-key' contains a control character",
+    ),
+    (
+        {"exporter": "otlp"},
+        {"OTEL_EXPORTER_OTLP_HEADERS": "x-key=a%0D%0AInjected:1"},
+        "OTEL_EXPORTER_OTLP_HEADERS: the value of header 'x-key' contains a control character",
+    ),
+    (
+        {"exporter": "otlp"},
+        {"OTEL_EXPORTER_OTLP_METRICS_HEADERS": "bad key=1"},
+        "OTEL_EXPORTER_OTLP_METRICS_HEADERS: header name 'bad key' is not allowed",
+    ),
+    ({"exporter": "otlp", "headers": {"k": 1}}, {}, "headers: header names and values must be"),
+    ({"flush_on_signals": "yes"}, {}, "flush_on_signals='yes' must be True, False or None"),
+    (
+        {"exporter": "otlp", "protocol": "grpc"},
+        {"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "abc"},
+        "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT='abc' is not a number of seconds; the OTLP gRPC",
+    ),
 ]
 
 
@@ -248,9 +305,163 @@ def test_bad_configuration_raises_naming_the_setting(
         configure(**kwargs)
 
 
+def test_header_errors_never_echo_the_value() -> None:
+    """A rejected header names the setting and the key, never the (secret) value."""
+    with pytest.raises(ValueError) as raised:
+        configure(exporter="otlp", headers={"authorization": "Bearer sk-secret\nX-Evil: 1"})
+    assert "authorization" in str(raised.value)
+    assert "sk-secret" not in str(raised.value)
+
+
+@pytest.mark.parametrize("env_name", ["file", "OTEL_LANGCHAIN_FILE"])
+def test_file_that_is_a_directory_or_under_a_file_is_rejected(
+    env_name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file path that is a directory, or lies under a regular file, fails at configure()."""
+    regular = tmp_path / "regular.txt"
+    regular.write_text("not a directory")
+    for bad, message in (
+        (tmp_path, "is a directory; expected the path of a file"),
+        (regular / "sub" / "t.jsonl", "lies under .*regular.txt', which is a file"),
+    ):
+        if env_name == "file":
+            with pytest.raises(ValueError, match=f"^file=.*{message}"):
+                configure(exporter="file", file=bad)
+        else:
+            monkeypatch.setenv("OTEL_LANGCHAIN_FILE", str(bad))
+            with pytest.raises(ValueError, match=f"^OTEL_LANGCHAIN_FILE=.*{message}"):
+                configure(exporter="file")
+
+
+def test_file_path_is_not_checked_when_no_file_exporter_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OTEL_LANGCHAIN_FILE only matters to the file exporter: a directory there is harmless."""
+    monkeypatch.setenv("OTEL_LANGCHAIN_FILE", str(tmp_path))
+    assert resolve(exporter="console").traces == ("console",)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"tracer_provider": "x"}, "tracer_provider='x' is not an OpenTelemetry TracerProvider"),
+        ({"meter_provider": 42}, "meter_provider=42 is not an OpenTelemetry MeterProvider"),
+    ],
+)
+def test_handler_rejects_a_provider_of_the_wrong_type(kwargs: dict[str, Any], message: str) -> None:
+    """The handler names a provider argument that is not a provider, at construction."""
+    from otel_langchain import OTelCallbackHandler
+
+    with pytest.raises(ValueError, match=message):
+        OTelCallbackHandler(**kwargs)
+
+
+# -- bad tuning values in the environment warn once --------------------------------------
+
+TUNING = [
+    ("OTEL_EXPORTER_OTLP_TIMEOUT", "abc", "a positive number of seconds; using the default, 5 s"),
+    ("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "-3", "a positive number of seconds"),
+    (
+        "OTEL_METRIC_EXPORT_INTERVAL",
+        "soon",
+        "a positive number of milliseconds; using the default, 60000 milliseconds",
+    ),
+    ("OTEL_METRIC_EXPORT_TIMEOUT", "0", "using the default, 30000 milliseconds"),
+    ("OTEL_BSP_SCHEDULE_DELAY", "0", "using the default, 5000 milliseconds"),
+    ("OTEL_BSP_EXPORT_TIMEOUT", "later", "using the default, 30000 milliseconds"),
+    ("OTEL_BSP_MAX_QUEUE_SIZE", "lots", "a positive integer; using the default, 2048"),
+    ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1.5", "a positive integer; using the default, 512"),
+    ("OTEL_LANGCHAIN_FLUSH_ON_SIGNALS", "perhaps", "true or false; using the default, false"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "message"), TUNING)
+def test_bad_tuning_env_warns_once_and_uses_the_default(
+    name: str,
+    value: str,
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    """A bad timeout, interval or switch in the env warns once, naming it and the default."""
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv(name, value)
+
+    for _ in range(2):
+        with caplog.at_level("WARNING", logger="otel_langchain"):
+            build().shutdown(timeout_millis=100)
+
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith("otel_langchain")]
+    warned = [m for m in ours if m.startswith(f"{name}={value!r} is not")]
+    assert len(warned) == 1, ours
+    assert message in warned[0]
+
+
+def test_tuning_defaults_reach_the_sdk_objects(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a bad value, the SDK objects run with the named default, not the bad value."""
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "abc!")
+    monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "-1")
+    monkeypatch.setenv("OTEL_METRIC_EXPORT_INTERVAL", "-1")
+    settings = resolve(exporter="otlp")
+
+    assert settings.traces_otlp.timeout == settings.metrics_otlp.timeout == 5.0
+    assert settings.batching.schedule_delay_millis == 5000.0
+    assert settings.interval_millis == 60_000.0
+
+
+def test_batch_larger_than_queue_is_clamped_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """OTEL_BSP_MAX_EXPORT_BATCH_SIZE above the queue size warns and uses the queue size."""
+    monkeypatch.setenv("OTEL_BSP_MAX_QUEUE_SIZE", "64")
+    with caplog.at_level("WARNING", logger="otel_langchain"):
+        batching = resolve().batching
+    assert (batching.max_queue_size, batching.max_export_batch_size) == (64, 64)
+    assert "OTEL_BSP_MAX_EXPORT_BATCH_SIZE='512' is not at most OTEL_BSP_MAX_QUEUE_SIZE" in (
+        caplog.text
+    )
+
+
+def test_malformed_resource_attributes_env_warns_once_naming_it(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """OTEL_RESOURCE_ATTRIBUTES with entries that are not key=value warns once, naming it."""
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "team=ml,oops,=x")
+
+    with caplog.at_level("WARNING", logger="otel_langchain"):
+        attributes = resolve().resource.attributes
+        resolve()
+
+    ours = [r.getMessage() for r in caplog.records if r.name == "otel_langchain"]
+    assert len(ours) == 1
+    assert ours[0].startswith("OTEL_RESOURCE_ATTRIBUTES has 2 malformed entries ('oops', '=x')")
+    assert attributes["team"] == "ml"
+
+
+def test_resource_attribute_of_unsupported_type_warns_naming_the_key(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A resource attribute value a resource cannot hold is left out with one warning."""
+    given = {"ok": 1, "tags": ["a", "b"], "nested-config": {"x": 1}, "mixed-list": [1, "a"]}
+
+    with caplog.at_level("WARNING", logger="otel_langchain"):
+        attributes = resolve(resource_attributes=given).resource.attributes
+        resolve(resource_attributes=given)
+
+    assert attributes["ok"] == 1 and tuple(attributes["tags"]) == ("a", "b")
+    assert "nested-config" not in attributes and "mixed-list" not in attributes
+    ours = [r.getMessage() for r in caplog.records if r.name == "otel_langchain"]
+    assert len(ours) == 2
+    assert ours[0].startswith("resource_attributes['nested-config'] is a dict")
+    assert ours[1].startswith("resource_attributes['mixed-list'] is a list")
+
+
 def test_grpc_accepts_bare_host_port_like_the_sdk() -> None:
-    """For gRPC a scheme-less host:port is valid, as in the SDK's gRPC exporter."""
-    assert resolve(endpoint="collector:4317").traces_otlp.endpoint == "collector:4317"
+    """For gRPC a scheme-less host:port is valid and means TLS, as in the SDK's gRPC exporter."""
+    otlp = resolve(endpoint="collector:4317").traces_otlp
+    assert (otlp.url, otlp.insecure) == ("collector:4317", False)
+    assert resolve(endpoint="http://collector:4317").traces_otlp.insecure is True
 
 
 # -- providers and shutdown ----------------------------------------------------------
@@ -318,9 +529,10 @@ def test_unreachable_endpoint_shutdown_is_bounded_and_logs_losses_once(protocol:
     assert float(result.stdout.split()[2]) < 20  # a hang is the failure; the target is seconds
     ours = [line for line in result.stderr.splitlines() if line.startswith("otel_langchain")]
     assert ours == [
-        f"otel_langchain.configure: 3 of 3 spans were not exported to OTLP/{protocol} {endpoint}",
-        f"otel_langchain.configure: 1 metric data points were not exported to "
-        f"OTLP/{protocol} {endpoint}",
+        f"otel_langchain.config._telemetry: 3 of 3 spans were not exported to "
+        f"OTLP/{protocol} {endpoint} (export_failed: 3)",
+        f"otel_langchain.config._telemetry: 1 of 1 metric data points were not exported to "
+        f"OTLP/{protocol} {endpoint} (export_failed: 1)",
     ]
 
 

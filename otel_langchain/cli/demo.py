@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from otel_langchain.cli._common import CliError, common_options
-from otel_langchain.cli._endpoint import parse_headers, resolve_protocol
+from otel_langchain.cli._common import CliError, command_prefix, common_options
+from otel_langchain.cli._endpoint import header_flags, resolve
 from otel_langchain.cli._render import make_console, summary_table
 from otel_langchain.cli._summary import ModelRow, Summary
 
 if TYPE_CHECKING:
-    from otel_langchain.configure import Telemetry
+    from otel_langchain.config import Telemetry
+    from otel_langchain.config._otlp import Otlp
     from otel_langchain.usage import Usage
 
 DEFAULT_SERVICE = "otel-langchain-demo"
@@ -65,7 +67,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 @contextmanager
 def _quiet_configure_warnings() -> Iterator[None]:
     """Hide configure()'s "providers already global" warning: the demo passes them explicitly."""
-    configure_logger = logging.getLogger("otel_langchain.configure")
+    configure_logger = logging.getLogger("otel_langchain.config._configure")
     level = configure_logger.level
     configure_logger.setLevel(logging.ERROR)
     try:
@@ -74,16 +76,16 @@ def _quiet_configure_warnings() -> Iterator[None]:
         configure_logger.setLevel(level)
 
 
-def _telemetry(args: argparse.Namespace, service: str, endpoint: str | None) -> Telemetry:
-    from otel_langchain.configure import configure
+def _telemetry(args: argparse.Namespace, service: str, otlp: Otlp | None) -> Telemetry:
+    from otel_langchain.config import configure
 
     options: dict[str, Any] = {"service_name": service, "metric_interval": 3600.0}
-    if endpoint:
+    if otlp is not None:  # the same flags and env, resolved again by configure()
         options.update(
             exporter="otlp",
-            endpoint=endpoint,
-            protocol=resolve_protocol(args.protocol),
-            headers=parse_headers(args.header),
+            endpoint=args.endpoint or None,
+            protocol=args.protocol,
+            headers=header_flags(args.header),
         )
     else:
         options.update(exporter="file", file=args.out)
@@ -94,13 +96,13 @@ def _telemetry(args: argparse.Namespace, service: str, endpoint: str | None) -> 
         raise CliError(str(exc), status=2) from None
 
 
-def _metric_points(telemetry: Telemetry, endpoint: str | None) -> Callable[[], None]:
+def _metric_points(telemetry: Telemetry, over_otlp: bool) -> Callable[[], None]:
     """Over OTLP, export metrics after every turn, a second apart.
 
     Prometheus computes rate() and increase() from two or more samples of a
     series; one export at exit would leave the dashboards' rate panels empty.
     """
-    if not endpoint:
+    if not over_otlp:
         return lambda: None
 
     def flush() -> None:
@@ -165,9 +167,16 @@ def _fresh(out: Path) -> None:
         raise CliError(f"cannot replace {out}: {exc.strerror or exc}", status=2) from None
 
 
-def _report_otlp(console: Console, usage: Usage, endpoint: str, service: str) -> None:
+def _report_otlp(console: Console, usage: Usage, telemetry: Telemetry, service: str) -> None:
     console.print(summary_table(_usage_summary(usage)))
-    console.print(f"\nExported traces and metrics over OTLP to {endpoint}.")
+    console.print()
+    for report in telemetry.delivery():
+        what = "spans" if report.signal == "traces" else "metric points"
+        line = f"Exported {report.exported} {what} to {report.destination}"
+        if report.lost:
+            reasons = ", ".join(f"{r}: {n}" for r, n in report.lost_by_reason.items())
+            line += f"; [red]{report.lost} lost[/red] ({reasons})"
+        console.print(line + ".")
     console.print(f"  Jaeger:  {JAEGER_URL}/search?service={service}")
     console.print(f"  Grafana: {GRAFANA_URL}")
 
@@ -179,9 +188,27 @@ def _report_file(console: Console, args: argparse.Namespace) -> None:
     view.show(console, data)
     if args.html is not None:
         view.write_html(console, data, args.html, title=f"otel-langchain demo ({args.out.name})")
+    command = command_prefix()
+    out = shlex.quote(str(args.out))
+    report = shlex.quote(str(args.out.with_suffix(".html")))
     console.print(f"\nWrote {args.out}. Next:")
-    console.print(f"  otel-langchain view {args.out} --html report.html")
-    console.print(f"  otel-langchain replay {args.out} --endpoint http://localhost:4317")
+    console.print(f"  {command} view {out} --html {report}", markup=False, highlight=False)
+    console.print(
+        f"  {command} replay {out} --endpoint http://localhost:4317",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _otlp_target(args: argparse.Namespace) -> Otlp | None:
+    """Where traces go over OTLP (--endpoint or an endpoint variable), else None: a file."""
+    configured = any(
+        os.environ.get(name, "").strip()
+        for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    )
+    if not (args.endpoint or configured):
+        return None
+    return resolve("traces", endpoint=args.endpoint, protocol=args.protocol, headers=args.header)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -194,26 +221,24 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"the demo needs {exc.name}: pip install 'otel-langchain[demo]'") from None
     console = make_console(no_color=args.no_color)
     service = args.service_name or os.environ.get("OTEL_SERVICE_NAME") or DEFAULT_SERVICE
-    endpoint = args.endpoint or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None
-    if endpoint:
-        from otel_langchain.cli.doctor import check_export
+    otlp = _otlp_target(args)
+    if otlp is not None:
+        from otel_langchain.cli._check import check_reachable
 
-        protocol = resolve_protocol(args.protocol)
-        headers = parse_headers(args.header)
-        check_export(endpoint, protocol, headers, timeout=5.0, with_span=False)
+        check_reachable(otlp)
     else:
         _fresh(args.out)
-    telemetry = _telemetry(args, service, endpoint)
+    telemetry = _telemetry(args, service, otlp)
     handler = OTelCallbackHandler(
         tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider
     )
     try:
         with track_usage() as usage:
-            _converse(console, handler, _demo_agent, _metric_points(telemetry, endpoint))
+            _converse(console, handler, _demo_agent, _metric_points(telemetry, otlp is not None))
     finally:
         telemetry.shutdown()
-    if endpoint:
-        _report_otlp(console, usage, endpoint, service)
+    if otlp is not None:
+        _report_otlp(console, usage, telemetry, service)
     else:
         _report_file(console, args)
     return 0

@@ -1,34 +1,33 @@
-"""``otel-langchain doctor``: effective configuration, versions, and an export check."""
+"""``otel-langchain doctor``: effective configuration, versions, and a delivery check."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
+import dataclasses
 import platform
-import tempfile
-import time
+from collections.abc import Sequence
 from importlib import metadata
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from otel_langchain.cli._check import ProbeResult, probe
 from otel_langchain.cli._common import CliError, common_options
-from otel_langchain.cli._endpoint import (
-    Setting,
-    endpoint_setting,
-    mask,
-    parse_headers,
-    protocol_setting,
-)
+from otel_langchain.cli._endpoint import header_flags, mask
 from otel_langchain.cli._render import make_console
+from otel_langchain.config._checks import env
+from otel_langchain.config._otlp import CLI_NAMES, Otlp
+from otel_langchain.config._settings import SIGNALS_ENV, Settings, resolve_settings
 
 DESCRIPTION = """\
-Print the effective OpenTelemetry configuration (from flags and OTEL_* variables,
-secrets in headers masked) and the versions of the packages involved, then send
-one span (service.name otel-langchain-doctor) to the OTLP endpoint. Exits 1,
-with the reason, when the endpoint does not accept it."""
+Print the configuration configure() would use here (from flags and OTEL_*
+variables, secrets in headers masked) and the versions of the packages involved,
+then send one span and one metric point (service.name otel-langchain-doctor)
+through the same OTLP exporters configure() builds, and report what each
+destination accepted or lost. Exits 1, with the reason, when something was lost.
+doctor runs in its own process: it cannot see what a running app has lost; the
+app's counts are on the handle configure() returns (telemetry.delivery()) and
+in the warning it logs at shutdown."""
 
 _PACKAGES = (
     "otel-langchain",
@@ -48,7 +47,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Register the ``doctor`` subcommand."""
     parser = subparsers.add_parser(
         "doctor",
-        help="show the configuration and check that the OTLP endpoint accepts exports",
+        help="show the configuration and check what the OTLP endpoint accepts",
         description=DESCRIPTION,
         parents=[common_options()],
     )
@@ -59,127 +58,162 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--header", metavar="KEY=VALUE", action="append", default=[], help="request header"
     )
-    parser.add_argument("--timeout", type=float, default=5.0, help="seconds for the check")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        help="seconds per export (default: OTEL_EXPORTER_OTLP_TIMEOUT, else 5)",
+    )
     parser.set_defaults(run=run)
 
 
-def _env_setting(name: str, default: str) -> Setting:
-    value = os.environ.get(name, "").strip()
-    return Setting(value, name) if value else Setting(default, "default")
+def _settings(args: argparse.Namespace) -> Settings:
+    try:
+        return resolve_settings(
+            exporter="otlp" if args.endpoint else None,
+            endpoint=args.endpoint or None,
+            protocol=args.protocol,
+            headers=header_flags(args.header),
+            otlp_names=CLI_NAMES,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc), status=2) from None
 
 
-def _service_name() -> Setting:
-    setting = _env_setting("OTEL_SERVICE_NAME", "")
-    if setting.value:
-        return setting
-    for item in os.environ.get("OTEL_RESOURCE_ATTRIBUTES", "").split(","):
-        key, _, value = item.partition("=")
-        if key.strip() == "service.name" and value.strip():
-            return Setting(value.strip(), "OTEL_RESOURCE_ATTRIBUTES")
-    return Setting("unknown_service", "default")
+def _source(env_var: str, flag_given: bool, flag: str) -> str:
+    if flag_given:
+        return flag
+    return env_var if env(env_var) else "default"
 
 
-def _config_table(rows: list[tuple[str, Setting]]) -> Table:
-    table = Table(title="Configuration", title_justify="left", show_header=False, box=None)
-    table.add_column("setting", style="bold")
-    table.add_column("value")
-    table.add_column("from", style="dim")
-    for name, setting in rows:
-        table.add_row(name, setting.value or "-", setting.source)
+def _config_rows(args: argparse.Namespace, settings: Settings) -> list[tuple[str, str, str]]:
+    attributes = settings.resource.attributes
+    rows = [
+        (
+            "service.name",
+            str(attributes.get("service.name", "")),
+            "OTEL_SERVICE_NAME"
+            if env("OTEL_SERVICE_NAME")
+            else "OTEL_RESOURCE_ATTRIBUTES"
+            if "service.name=" in (env("OTEL_RESOURCE_ATTRIBUTES") or "")
+            else "default",
+        ),
+    ]
+    for signal, names in (("traces", settings.traces), ("metrics", settings.metrics)):
+        source = _source(f"OTEL_{signal.upper()}_EXPORTER", bool(args.endpoint), "--endpoint")
+        rows.append((f"{signal} exporter", ", ".join(names) or "none", source))
+    for otlp in (settings.traces_otlp, settings.metrics_otlp):
+        if otlp is None:
+            continue
+        headers = ", ".join(f"{key}={mask(value)}" for key, value in otlp.headers.items())
+        rows += [
+            (f"{otlp.signal} endpoint", otlp.url, otlp.endpoint_from),
+            (f"{otlp.signal} protocol", otlp.protocol, otlp.protocol_from),
+            (f"{otlp.signal} headers", headers, otlp.headers_from),
+            (f"{otlp.signal} timeout", f"{otlp.timeout:g} s", otlp.timeout_from),
+        ]
+    if "file" in settings.traces + settings.metrics:
+        rows.append(("file", settings.file, settings.file_from))
+    rows += [
+        (
+            "resource attributes",
+            env("OTEL_RESOURCE_ATTRIBUTES") or "",
+            _source("OTEL_RESOURCE_ATTRIBUTES", False, ""),
+        ),
+        (
+            "capture content",
+            env("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT") or "false",
+            _source("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", False, ""),
+        ),
+        (
+            "flush on SIGTERM",
+            str(settings.flush_on_signals).lower(),
+            _source(SIGNALS_ENV, False, ""),
+        ),
+    ]
+    return rows
+
+
+def _table(title: str, rows: Sequence[Sequence[str]]) -> Table:
+    table = Table(title=title, title_justify="left", show_header=False, box=None)
+    for index, _ in enumerate(rows[0] if rows else ()):
+        table.add_column(style="bold" if index == 0 else "dim" if index == 2 else None)
+    for row in rows:
+        table.add_row(*(value or "-" for value in row))
     return table
 
 
-def _versions_table() -> Table:
-    table = Table(title="Versions", title_justify="left", show_header=False, box=None)
-    table.add_column("package", style="bold")
-    table.add_column("version")
-    table.add_row("python", f"{platform.python_version()} ({platform.python_implementation()})")
+def _versions() -> list[tuple[str, str]]:
+    rows = [("python", f"{platform.python_version()} ({platform.python_implementation()})")]
     for name in _PACKAGES:
         try:
             version = metadata.version(name)
         except metadata.PackageNotFoundError:
             version = "not installed"
-        table.add_row(name, version)
-    return table
+        rows.append((name, version))
+    return rows
 
 
-def _probe_file(directory: Path, *, with_span: bool) -> Path:
-    """One finished span (or an empty request), as OTLP/JSON, to send as the check."""
-    from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
-    from otel_langchain.exporters.otlp_json import spans_to_json
-
-    path = directory / "doctor.jsonl"
-    if not with_span:
-        path.write_text(json.dumps({"resourceSpans": []}) + "\n", "utf-8")
-        return path
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider(resource=Resource.create({"service.name": "otel-langchain-doctor"}))
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    with provider.get_tracer("otel_langchain.cli").start_as_current_span("otel-langchain doctor"):
-        pass
-    provider.shutdown()
-    path.write_text(json.dumps(spans_to_json(exporter.get_finished_spans())) + "\n", "utf-8")
-    return path
+def _delivery_rows(result: ProbeResult) -> list[tuple[str, str, str]]:
+    rows = []
+    for report in result.deliveries:
+        unit = "span" if report.signal == "traces" else "metric point"
+        outcome = f"{report.exported} {unit}{'' if report.exported == 1 else 's'} exported"
+        if report.lost:
+            reasons = ", ".join(report.lost_by_reason)
+            outcome += f", {report.lost} lost ({reasons})"
+        rows.append((report.signal, report.destination, outcome))
+    return rows
 
 
-def check_export(
-    endpoint: str, protocol: str, headers: dict[str, str], timeout: float, *, with_span: bool = True
-) -> float:
-    """Send one span (or an empty export); return the seconds it took, or raise CliError."""
-    from otel_langchain.exporters.replay import ReplayError, replay
-
-    with tempfile.TemporaryDirectory(prefix="otel-langchain-doctor-") as tmp:
-        probe = _probe_file(Path(tmp), with_span=with_span)
-        started = time.perf_counter()
-        try:
-            replay(probe, endpoint=endpoint, protocol=protocol, headers=headers, timeout=timeout)
-        except (ReplayError, ValueError) as exc:
-            raise CliError(f"{endpoint} did not accept an OTLP export: {exc}") from None
-    return time.perf_counter() - started
-
-
-def _report_check(console: Console, args: argparse.Namespace, exporter: str) -> int:
-    protocol = protocol_setting(args.protocol).value
-    endpoint = endpoint_setting(args.endpoint, protocol).value
-    if "otlp" not in exporter.split(",") and not args.endpoint:
-        console.print(f"Export check skipped: traces exporter is {exporter!r}, not otlp.")
+def _report_check(console: Console, args: argparse.Namespace, settings: Settings) -> int:
+    if settings.traces_otlp is None and settings.metrics_otlp is None:
+        console.print(
+            "Export check skipped: no OTLP exporter is configured (traces: "
+            f"{', '.join(settings.traces) or 'none'}; metrics: "
+            f"{', '.join(settings.metrics) or 'none'}). Pass --endpoint URL or set "
+            "OTEL_EXPORTER_OTLP_ENDPOINT to check one."
+        )
         return 0
-    headers = parse_headers(args.header)
-    with console.status(f"Sending one span to {endpoint} ({protocol})..."):
-        seconds = check_export(endpoint, protocol, headers, args.timeout)
-    took = f"{protocol}, {seconds * 1000:.0f} ms"
-    console.print(f"[green]OK[/green] {endpoint} accepted an OTLP export ({took}).")
+    timeout = max(otlp.timeout for otlp in (settings.traces_otlp, settings.metrics_otlp) if otlp)
+    with console.status("Sending one span and one metric point..."):
+        result = probe(settings, timeout)
+    console.print(_table("Delivery check", _delivery_rows(result)))
+    console.print(
+        "[dim]doctor sees only its own probe; your app's counts are on the handle "
+        "configure() returns (telemetry.delivery()) and in its shutdown warning.[/dim]"
+    )
+    if not result.ok:
+        failed = next(d for d in result.deliveries if d.lost or not d.exported)
+        endpoint = failed.destination.split(" ", 1)[-1]
+        raise CliError(f"{endpoint} did not accept an OTLP export: {result.reason}")
+    took = f"{result.seconds * 1000:.0f} ms"
+    console.print(f"[green]OK[/green] every OTLP destination accepted the probe ({took}).")
     return 0
+
+
+def _with_timeout(settings: Settings, seconds: float) -> Settings:
+    def changed(otlp: Otlp | None) -> Otlp | None:
+        if otlp is None:
+            return None
+        return dataclasses.replace(otlp, timeout=seconds, timeout_from="--timeout")
+
+    return dataclasses.replace(
+        settings,
+        traces_otlp=changed(settings.traces_otlp),
+        metrics_otlp=changed(settings.metrics_otlp),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``doctor``."""
+    if args.timeout is not None and not args.timeout > 0:
+        raise CliError("--timeout must be a positive number of seconds", status=2)
     console = make_console(no_color=args.no_color)
-    protocol = protocol_setting(args.protocol)
-    endpoint = endpoint_setting(args.endpoint, protocol.value)
-    headers = parse_headers(args.header)
-    header_text = ", ".join(f"{k}={mask(v)}" for k, v in headers.items())
-    header_source = "--header" if args.header else "OTEL_EXPORTER_OTLP_HEADERS"
-    exporter = _env_setting("OTEL_TRACES_EXPORTER", "otlp")
-    rows = [
-        ("service.name", _service_name()),
-        ("traces exporter", exporter),
-        ("metrics exporter", _env_setting("OTEL_METRICS_EXPORTER", "otlp")),
-        ("endpoint", endpoint),
-        ("protocol", protocol),
-        ("headers", Setting(header_text, header_source if headers else "-")),
-        ("resource attributes", _env_setting("OTEL_RESOURCE_ATTRIBUTES", "")),
-        (
-            "capture content",
-            _env_setting("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "false"),
-        ),
-    ]
-    console.print(_config_table(rows))
+    settings = _settings(args)
+    if args.timeout:
+        settings = _with_timeout(settings, args.timeout)
+    console.print(_table("Configuration", list(_config_rows(args, settings))))
     console.print()
-    console.print(_versions_table())
+    console.print(_table("Versions", _versions()))
     console.print()
-    return _report_check(console, args, exporter.value)
+    return _report_check(console, args, settings)

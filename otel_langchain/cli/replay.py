@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from otel_langchain.cli._common import CliError, common_options
-from otel_langchain.cli._endpoint import parse_headers, resolve_protocol
+from otel_langchain.cli._endpoint import resolve
 from otel_langchain.cli._render import make_console
 
 DESCRIPTION = """\
@@ -28,7 +28,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--endpoint",
         metavar="URL",
-        default=os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"),
         help="OTLP receiver, e.g. http://localhost:4317 (default: OTEL_EXPORTER_OTLP_ENDPOINT)",
     )
     parser.add_argument(
@@ -44,38 +43,55 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=[],
         help="extra request header, repeatable (default: OTEL_EXPORTER_OTLP_HEADERS)",
     )
-    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        help="seconds per request (default: OTEL_EXPORTER_OTLP_TIMEOUT, else 5)",
+    )
     parser.set_defaults(run=run)
+
+
+def _configured_endpoint() -> bool:
+    return any(
+        os.environ.get(name, "").strip()
+        for name in (
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+        )
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``replay``."""
-    from otel_langchain.exporters.replay import ReplayError, replay
+    from otel_langchain.exporters.replay import ReplayError, replay_to
 
-    if not args.endpoint:
+    if not args.endpoint and not _configured_endpoint():
         raise CliError(
             "no endpoint: pass --endpoint URL or set OTEL_EXPORTER_OTLP_ENDPOINT", status=2
         )
+    if args.timeout is not None and not args.timeout > 0:
+        raise CliError("--timeout must be a positive number of seconds", status=2)
+    traces, metrics = (
+        resolve(
+            signal,
+            endpoint=args.endpoint,
+            protocol=args.protocol,
+            headers=args.header,
+            timeout=args.timeout,
+        )
+        for signal in ("traces", "metrics")
+    )
     if not args.file.is_file():
         raise CliError(f"{args.file}: no such file", status=2)
     console = make_console(no_color=args.no_color)
-    protocol = resolve_protocol(args.protocol)
-    headers = parse_headers(args.header)
-    with console.status(f"Sending {args.file} to {args.endpoint} ({protocol})..."):
+    where = f"{traces.endpoint} ({traces.protocol})"
+    with console.status(f"Sending {args.file} to {where}..."):
         try:
-            result = replay(
-                args.file,
-                endpoint=args.endpoint,
-                protocol=protocol,
-                headers=headers,
-                timeout=args.timeout,
-            )
+            result = replay_to(args.file, traces=traces, metrics=metrics)
         except ValueError as exc:
             raise CliError(str(exc), status=2) from None
         except ReplayError as exc:
             raise CliError(str(exc), status=1) from None
-    console.print(
-        f"Sent {result.spans} spans and {result.metric_points} metric points "
-        f"to {args.endpoint} ({protocol})."
-    )
+    console.print(f"Sent {result.spans} spans and {result.metric_points} metric points to {where}.")
     return 0

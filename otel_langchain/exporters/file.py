@@ -6,6 +6,7 @@ reads, and what ``otel-langchain replay`` sends on to an OTLP endpoint.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -29,14 +30,22 @@ __all__ = ["OTLPJsonFileMetricExporter", "OTLPJsonFileSpanExporter"]
 
 logger = logging.getLogger(__name__)
 
-_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
+
+class _FileState:
+    """Shared by every exporter writing one file in this process: a lock, and one warning."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.warned = False
 
 
-def _lock_for(path: str) -> threading.Lock:
-    """One lock per file, shared by every exporter writing to it in this process."""
-    with _locks_guard:
-        return _locks.setdefault(path, threading.Lock())
+_states: dict[str, _FileState] = {}
+_states_guard = threading.Lock()
+
+
+def _state_for(path: str) -> _FileState:
+    with _states_guard:
+        return _states.setdefault(path, _FileState())
 
 
 class _JsonLinesFile:
@@ -44,19 +53,35 @@ class _JsonLinesFile:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.path.abspath(os.fspath(path))
-        self._lock = _lock_for(os.path.realpath(self.path))
+        self._state = _state_for(os.path.realpath(self.path))
+        self.failure_reason: str | None = None
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
 
     def append(self, obj: dict[str, Any]) -> bool:
-        """Write ``obj`` as one line and flush; return False (logged) on an I/O error."""
+        """Write ``obj`` as one line and flush; False on an I/O error.
+
+        The first error for a file is logged; later ones are only counted
+        (see ``failure_reason`` and the delivery counts of ``configure()``).
+        """
         line = json.dumps(obj, separators=(",", ":"), ensure_ascii=False) + "\n"
         try:
-            with self._lock, open(self.path, "a", encoding="utf-8") as out:
+            with self._state.lock, open(self.path, "a", encoding="utf-8") as out:
                 out.write(line)
                 out.flush()
         except OSError as exc:
-            logger.warning("Cannot write telemetry to %s: %s", self.path, exc)
+            code = errno.errorcode.get(exc.errno or 0, type(exc).__name__)
+            self.failure_reason = f"write_failed:{code}"
+            with self._state.lock:
+                first, self._state.warned = not self._state.warned, True
+            if first:
+                logger.warning(
+                    "Cannot write telemetry to %s: %s; further failures for this file are "
+                    "counted, not logged",
+                    self.path,
+                    exc.strerror or exc,
+                )
             return False
+        self.failure_reason = None
         return True
 
 
@@ -75,6 +100,11 @@ class OTLPJsonFileSpanExporter(SpanExporter):
     def path(self) -> str:
         """The absolute path written to."""
         return self._file.path
+
+    @property
+    def failure_reason(self) -> str | None:
+        """Why the last write failed (``write_failed:ENOSPC``...), or None if it worked."""
+        return self._file.failure_reason
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         """Append the batch; an empty batch writes nothing."""
@@ -122,6 +152,11 @@ class OTLPJsonFileMetricExporter(MetricExporter):
     def path(self) -> str:
         """The absolute path written to."""
         return self._file.path
+
+    @property
+    def failure_reason(self) -> str | None:
+        """Why the last write failed (``write_failed:ENOSPC``...), or None if it worked."""
+        return self._file.failure_reason
 
     def export(
         self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any

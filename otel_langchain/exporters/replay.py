@@ -16,6 +16,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.metrics.v1.metrics_pb2 import Metric
 
+from otel_langchain.config._otlp import Otlp
 from otel_langchain.exporters.otlp_json import (
     json_to_metrics_request,
     json_to_trace_request,
@@ -24,7 +25,6 @@ from otel_langchain.exporters.otlp_json import (
 
 __all__ = ["ReplayError", "ReplayResult", "replay"]
 
-_PROTOCOLS = ("grpc", "http/protobuf")
 _Request = ExportTraceServiceRequest | ExportMetricsServiceRequest
 _Sender = Callable[[_Request], None]
 _Closer = Callable[[], None]
@@ -59,32 +59,47 @@ def replay(
         path: the file, as written by ``configure(exporter="file")`` or the
             Collector's file exporter.
         endpoint: base URL of the receiver, e.g. ``http://localhost:4317``
-            (gRPC) or ``http://localhost:4318`` (HTTP; ``/v1/traces`` and
-            ``/v1/metrics`` are appended).
+            (gRPC; a bare ``host:port`` means TLS unless
+            ``OTEL_EXPORTER_OTLP_INSECURE=true``) or ``http://localhost:4318``
+            (HTTP; ``/v1/traces`` and ``/v1/metrics`` are appended).
         protocol: ``grpc`` or ``http/protobuf``.
-        headers: extra request headers (gRPC metadata), e.g. for auth.
+        headers: extra request headers (gRPC metadata), e.g. for auth; names
+            are lowercased.
         timeout: seconds allowed for each request.
 
     Raises:
         ValueError: bad arguments, or a line of the file that is not OTLP/JSON.
         ReplayError: the endpoint is unreachable or rejected a request.
     """
-    _check_endpoint(endpoint)
-    if protocol not in _PROTOCOLS:
-        allowed = ", ".join(_PROTOCOLS)
-        raise ValueError(f"protocol={protocol!r} is not supported; allowed: {allowed}")
+    from otel_langchain.config._otlp import resolve_otlp
+
+    targets = {
+        signal: resolve_otlp(
+            signal, endpoint=endpoint, protocol=protocol, headers=headers or {}, timeout=timeout
+        )
+        for signal in ("traces", "metrics")
+    }
+    return replay_to(path, traces=targets["traces"], metrics=targets["metrics"])
+
+
+def replay_to(path: str | os.PathLike[str], *, traces: Otlp, metrics: Otlp) -> ReplayResult:
+    """Send a file's spans to ``traces`` and its metrics to ``metrics`` (resolved settings)."""
     requests = _load(path)
-    send, close = _sender(endpoint, protocol, dict(headers or {}), timeout)
+    senders: dict[type[_Request], tuple[_Sender, _Closer]] = {
+        ExportTraceServiceRequest: _sender(traces),
+        ExportMetricsServiceRequest: _sender(metrics),
+    }
     spans = points = 0
     try:
         for request in requests:
-            send(request)
+            senders[type(request)][0](request)
             if isinstance(request, ExportTraceServiceRequest):
                 spans += _span_count(request)
             else:
                 points += _point_count(request)
     finally:
-        close()
+        for _, close in senders.values():
+            close()
     return ReplayResult(spans=spans, metric_points=points)
 
 
@@ -115,72 +130,56 @@ def _metric_points(metric: Metric) -> int:
     return len(getattr(metric, kind).data_points) if kind else 0
 
 
-def _check_endpoint(endpoint: str) -> None:
-    parsed = urlparse(endpoint)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ValueError(
-            f"endpoint={endpoint!r} is not a URL; expected http://host:port or https://host:port"
-        )
+def _sender(target: Otlp) -> tuple[_Sender, _Closer]:
+    if target.protocol == "grpc":
+        return _grpc_sender(target)
+    return _http_sender(target), lambda: None
 
 
-def _sender(
-    endpoint: str, protocol: str, headers: dict[str, str], timeout: float
-) -> tuple[_Sender, _Closer]:
-    if protocol == "grpc":
-        return _grpc_sender(endpoint, headers, timeout)
-    return _http_sender(endpoint, headers, timeout), lambda: None
-
-
-def _grpc_sender(endpoint: str, headers: dict[str, str], timeout: float) -> tuple[_Sender, _Closer]:
+def _grpc_sender(target: Otlp) -> tuple[_Sender, _Closer]:
     import grpc
     from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2_grpc import (
         MetricsServiceStub,
     )
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc import TraceServiceStub
 
-    parsed = urlparse(endpoint)
-    if parsed.scheme == "https":
-        channel = grpc.secure_channel(parsed.netloc, grpc.ssl_channel_credentials())
+    # As the SDK's gRPC exporter: the URL's host:port, or a bare host:port as given.
+    address = urlparse(target.url).netloc or target.url
+    if target.insecure:
+        channel = grpc.insecure_channel(address)
     else:
-        channel = grpc.insecure_channel(parsed.netloc)
-    stubs: dict[type[_Request], Any] = {
-        ExportTraceServiceRequest: TraceServiceStub(channel),  # type: ignore[no-untyped-call]
-        ExportMetricsServiceRequest: MetricsServiceStub(channel),  # type: ignore[no-untyped-call]
-    }
-    metadata = tuple((key.lower(), value) for key, value in headers.items())
+        channel = grpc.secure_channel(address, grpc.ssl_channel_credentials())
+    stub_class: Any = TraceServiceStub if target.signal == "traces" else MetricsServiceStub
+    stub = stub_class(channel)
+    metadata = tuple(target.headers.items())
 
     def send(request: _Request) -> None:
         try:
-            stubs[type(request)].Export(request, metadata=metadata, timeout=timeout)
+            stub.Export(request, metadata=metadata, timeout=target.timeout)
         except grpc.RpcError as exc:
             code = exc.code() if isinstance(exc, grpc.Call) else None
             detail = exc.details() if isinstance(exc, grpc.Call) else str(exc)
-            raise ReplayError(f"gRPC export to {endpoint} failed: {code}: {detail}") from exc
+            raise ReplayError(f"gRPC export to {target.endpoint} failed: {code}: {detail}") from exc
 
     return send, channel.close
 
 
-def _http_sender(endpoint: str, headers: dict[str, str], timeout: float) -> _Sender:
-    base = endpoint.rstrip("/")
-    paths: dict[type[_Request], str] = {
-        ExportTraceServiceRequest: "/v1/traces",
-        ExportMetricsServiceRequest: "/v1/metrics",
-    }
-
+def _http_sender(target: Otlp) -> _Sender:
     def send(request: _Request) -> None:
-        url = base + paths[type(request)]
         http_request = urllib.request.Request(
-            url,
+            target.url,
             data=request.SerializeToString(),
-            headers={**headers, "Content-Type": "application/x-protobuf"},
+            headers={**target.headers, "Content-Type": "application/x-protobuf"},
             method="POST",
         )
         try:
-            with urllib.request.urlopen(http_request, timeout=timeout) as response:
+            with urllib.request.urlopen(http_request, timeout=target.timeout) as response:
                 response.read()
         except urllib.error.HTTPError as exc:
-            raise ReplayError(f"HTTP export to {url} failed: {exc.code} {exc.reason}") from exc
+            raise ReplayError(
+                f"HTTP export to {target.url} failed: {exc.code} {exc.reason}"
+            ) from exc
         except (urllib.error.URLError, OSError) as exc:
-            raise ReplayError(f"HTTP export to {url} failed: {exc}") from exc
+            raise ReplayError(f"HTTP export to {target.url} failed: {exc}") from exc
 
     return send

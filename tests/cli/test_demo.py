@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
+import os
+import shlex
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -131,6 +136,12 @@ def test_demo_exports_over_otlp(
     out = capsys.readouterr().out
     assert "http://localhost:16686" in out and "http://localhost:3000" in out
     assert "Usage and cost by model" in out
+    exported = [line for line in out.splitlines() if line.startswith("Exported ")]
+    assert exported == [
+        f"Exported {len(receiver.spans())} spans to OTLP/grpc {receiver.endpoint}.",
+        f"Exported {sum(len(m['points']) for m in receiver.metrics())} metric points to "
+        f"OTLP/grpc {receiver.endpoint}.",
+    ]
     assert not (tmp_path / "otel-langchain-traces.jsonl").exists()
     spans = receiver.spans()
     assert len(spans) >= 40
@@ -140,3 +151,56 @@ def test_demo_exports_over_otlp(
     assert len(roots) == 4 and {r["name"] for r in roots} == {"invoke_agent support_agent"}
     assert all(s["parent_span_id"] in ids for s in spans if s["parent_span_id"])
     assert CONTRACT_METRICS <= receiver.metric_names()
+
+
+def _next_commands(stdout: str) -> list[str]:
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.endswith(". Next:"))
+    return [line.strip() for line in lines[start + 1 :] if line.startswith("  ")]
+
+
+@pytest.mark.integration
+def test_demo_next_hint_works_without_an_activated_venv(tmp_path: Path) -> None:
+    """The "Next:" commands run as printed from a shell whose PATH lacks the venv."""
+    script = Path(sys.executable).with_name("otel-langchain")
+    assert script.is_file(), "the package's console script is installed in this venv"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env["PATH"] = "/usr/bin:/bin"  # not activated: the venv's bin is not on PATH
+    env["NO_COLOR"] = "1"
+    demo = subprocess.run(
+        [str(script), "demo"],
+        check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert demo.returncode == 0, demo.stderr
+
+    view, replay = _next_commands(demo.stdout)
+    assert view.startswith(f"{shlex.quote(str(script))} view otel-langchain-traces.jsonl")
+    assert "replay otel-langchain-traces.jsonl --endpoint" in replay
+    ran = subprocess.run(
+        shlex.split(view),
+        check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert (tmp_path / "otel-langchain-traces.html").is_file()
+
+
+def test_demo_outputs_are_git_ignored() -> None:
+    """The files the demo and its hint write in the working directory are in .gitignore."""
+    root = Path(__file__).resolve().parents[2]
+    patterns = [
+        line.strip().lstrip("/")
+        for line in (root / ".gitignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for output in ("otel-langchain-traces.jsonl", "otel-langchain-traces.html"):
+        assert any(fnmatch.fnmatch(output, pattern) for pattern in patterns), output

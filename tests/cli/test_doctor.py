@@ -24,6 +24,7 @@ def test_doctor_fails_clearly_on_a_closed_port(
     )
     assert "UNAVAILABLE" in captured.err
     assert "Traceback" not in captured.err
+    assert "0 spans exported, 1 lost (export_failed)" in captured.out
 
 
 def test_doctor_masks_header_secrets(
@@ -37,7 +38,7 @@ def test_doctor_masks_header_secrets(
     monkeypatch.setenv("OTEL_SERVICE_NAME", "checkout")
     assert main(["doctor", "--timeout", "2"]) == 1
     captured = capsys.readouterr()
-    assert "Authorization=Bearer ****" in captured.out
+    assert "authorization=Bearer ****" in captured.out
     assert "x-team=****" in captured.out
     assert "sk-very-secret" not in captured.out + captured.err
     assert "hunter2" not in captured.out + captured.err
@@ -49,12 +50,20 @@ def test_doctor_rejects_bad_settings_in_one_line(
 ) -> None:
     """A bad protocol or endpoint in the environment is named, with exit status 2."""
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1")
     assert main(["doctor"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "OTEL_EXPORTER_OTLP_PROTOCOL='carrier-pigeon'" in err
     monkeypatch.delenv("OTEL_EXPORTER_OTLP_PROTOCOL")
-    assert main(["doctor", "--endpoint", "localhost:4317"]) == 2
-    assert "is not a URL" in capsys.readouterr().err
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT")
+    assert main(["doctor", "--endpoint", "localhost:4318", "--protocol", "http/protobuf"]) == 2
+    assert "--endpoint='localhost:4318' is not a valid http/protobuf endpoint" in (
+        capsys.readouterr().err
+    )
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-key=a%0D%0Ab")
+    assert main(["doctor", "--endpoint", "http://127.0.0.1:1"]) == 2
+    err = capsys.readouterr().err
+    assert "OTEL_EXPORTER_OTLP_HEADERS: the value of header 'x-key' contains a control" in err
 
 
 def test_doctor_skips_the_check_for_non_otlp_exporters(
@@ -62,8 +71,19 @@ def test_doctor_skips_the_check_for_non_otlp_exporters(
 ) -> None:
     """With OTEL_TRACES_EXPORTER=console there is no endpoint to check: exit 0, said so."""
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "console")
+    monkeypatch.setenv("OTEL_METRICS_EXPORTER", "none")
     assert main(["doctor"]) == 0
-    assert "Export check skipped" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Export check skipped: no OTLP exporter is configured" in out
+    assert "traces: console; metrics: none" in out
+
+
+def test_doctor_without_any_endpoint_reports_configure_defaults(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """No endpoint anywhere: doctor says configure() would print to the console, as it does."""
+    assert main(["doctor"]) == 0
+    assert "traces: console; metrics: console" in capsys.readouterr().out
 
 
 @pytest.mark.integration
@@ -74,7 +94,35 @@ def test_doctor_passes_against_a_real_receiver(
     """A live OTLP receiver accepts the check span: exit 0, and the span arrives."""
     receiver = otlp_receiver(protocol)
     assert main(["doctor", "--endpoint", receiver.endpoint, "--protocol", protocol]) == 0
-    assert f"{receiver.endpoint} accepted an OTLP export" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "every OTLP destination accepted the probe" in out
+    assert f"OTLP/{protocol} {receiver.endpoint}  1 span exported" in out
+    assert "1 metric point exported" in out
+    assert "doctor sees only its own probe" in out
     (span,) = receiver.spans()
     assert span["name"] == "otel-langchain doctor"
     assert span["resource"]["service.name"] == "otel-langchain-doctor"
+    (metric,) = receiver.metrics()
+    assert metric["name"] == "otel_langchain.doctor.probe"
+
+
+@pytest.mark.integration
+def test_doctor_checks_each_signal_where_the_env_sends_it(
+    otlp_receiver: Callable[[str], Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Per-signal endpoints and headers from env are what doctor checks, as configure() uses."""
+    traces, metrics = otlp_receiver("http/protobuf"), otlp_receiver("http/protobuf")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", f"{traces.endpoint}/v1/traces")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", f"{metrics.endpoint}/v1/metrics")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "X-Tenant=blue")
+
+    assert main(["doctor"]) == 0
+
+    assert "otel-langchain doctor" in {s["name"] for s in traces.spans()}
+    assert metrics.metric_names() == {"otel_langchain.doctor.probe"}
+    assert not traces.metrics() and not metrics.spans()
+    assert {h["x-tenant"] for h in traces.headers + metrics.headers} == {"blue"}
+    assert "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" in capsys.readouterr().out

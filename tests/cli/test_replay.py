@@ -61,5 +61,27 @@ def test_replay_needs_an_endpoint_and_a_file(
     assert "no endpoint" in capsys.readouterr().err
     assert main(["replay", str(tmp_path / "none.jsonl"), "--endpoint", "http://127.0.0.1:1"]) == 2
     assert "no such file" in capsys.readouterr().err
-    assert main(["replay", str(fixture_file), "--endpoint", "127.0.0.1:4317"]) == 2
-    assert "not a URL" in capsys.readouterr().err
+    bad = ["--endpoint", "127.0.0.1:4318", "--protocol", "http/protobuf"]
+    assert main(["replay", str(fixture_file), *bad]) == 2
+    assert "--endpoint='127.0.0.1:4318' is not a valid http/protobuf endpoint" in (
+        capsys.readouterr().err
+    )
+
+
+@pytest.mark.integration
+def test_replay_reads_endpoint_and_headers_from_env_like_configure(
+    fixture_file: Path,
+    otlp_receiver: Callable[[str], Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A bare host:port (with OTEL_EXPORTER_OTLP_INSECURE) and env headers work as in the SDK."""
+    receiver = otlp_receiver("grpc")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint.removeprefix("http://"))
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_INSECURE", "true")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "X-Tenant=team%20a")
+
+    assert main(["replay", str(fixture_file)]) == 0
+
+    assert len(receiver.spans()) == 11
+    assert {h.get("x-tenant") for h in receiver.headers} == {"team a"}

@@ -45,14 +45,20 @@ def any_value(value: AnyValue) -> Any:
 
 
 class OTLPReceiver:
-    """Accepts OTLP traces and metrics on a free port until stopped."""
+    """Accepts OTLP traces and metrics on a free port until stopped.
 
-    def __init__(self, protocol: str = "grpc") -> None:
+    ``delay`` seconds pass before each answer (a slow backend); ``headers``
+    holds the request headers (gRPC metadata) of every export, keys lowercased.
+    """
+
+    def __init__(self, protocol: str = "grpc", *, delay: float = 0.0) -> None:
         if protocol not in PROTOCOLS:
             raise ValueError(f"protocol must be one of {PROTOCOLS}, not {protocol!r}")
         self.protocol = protocol
+        self.delay = delay
         self.trace_requests: list[trace_service_pb2.ExportTraceServiceRequest] = []
         self.metrics_requests: list[metrics_service_pb2.ExportMetricsServiceRequest] = []
+        self.headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
         self._stopped = False
         self._grpc_server: grpc.Server | None = None
@@ -62,8 +68,11 @@ class OTLPReceiver:
 
     # -- servers ---------------------------------------------------------------------
 
-    def _store(self, request: Any) -> None:
+    def _store(self, request: Any, headers: dict[str, str]) -> None:
+        if self.delay:
+            time.sleep(self.delay)
         with self._lock:
+            self.headers.append(headers)
             if isinstance(request, trace_service_pb2.ExportTraceServiceRequest):
                 self.trace_requests.append(request)
             else:
@@ -74,12 +83,12 @@ class OTLPReceiver:
 
         class Traces(trace_service_pb2_grpc.TraceServiceServicer):  # type: ignore[misc]
             def Export(self, request: Any, context: Any) -> Any:
-                receiver._store(request)
+                receiver._store(request, _metadata(context))
                 return trace_service_pb2.ExportTraceServiceResponse()
 
         class Metrics(metrics_service_pb2_grpc.MetricsServiceServicer):  # type: ignore[misc]
             def Export(self, request: Any, context: Any) -> Any:
-                receiver._store(request)
+                receiver._store(request, _metadata(context))
                 return metrics_service_pb2.ExportMetricsServiceResponse()
 
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
@@ -174,6 +183,10 @@ class OTLPReceiver:
             time.sleep(0.05)
 
 
+def _metadata(context: Any) -> dict[str, str]:
+    return {str(key).lower(): str(value) for key, value in context.invocation_metadata()}
+
+
 def _metric_dict(metric: Any, resource: dict[str, Any]) -> dict[str, Any]:
     kind = metric.WhichOneof("data")
     data = getattr(metric, kind) if kind else None
@@ -223,7 +236,7 @@ def _handler_for(receiver: OTLPReceiver) -> type[BaseHTTPRequestHandler]:
                 body = zlib.decompress(body)
             request = types[0]()
             request.ParseFromString(body)
-            receiver._store(request)
+            receiver._store(request, {k.lower(): v for k, v in self.headers.items()})
             payload = types[1]().SerializeToString()
             self.send_response(200)
             self.send_header("Content-Type", "application/x-protobuf")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import select
 import socket
@@ -38,6 +39,7 @@ APP_TIMEOUT_SECONDS = 20  # generous: a hang is the failure, not slowness
 # The app under test: the OTel API, a histogram, and a LangChain chain traced by
 # instrument(), all exported by configure() to the endpoint given on the command line.
 APP = """
+import dataclasses
 import sys
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
@@ -67,6 +69,8 @@ if pause:
         with tracer.start_as_current_span(f"after-{index}"):
             duration.record(0.5, {"gen_ai.operation.name": "chat"})
 telemetry.shutdown()
+import json
+print(json.dumps([dataclasses.asdict(d) for d in telemetry.delivery()]))
 print("app finished", flush=True)
 """
 
@@ -141,9 +145,22 @@ def test_receiver_stopped_mid_run_app_finishes_and_logs_losses_once(
     lost_spans = [line for line in stderr.splitlines() if "spans were not exported" in line]
     assert lost_spans == [
         f"3 of {sent_before + 3} spans were not exported to "
-        f"OTLP/{receiver.protocol} {receiver.endpoint}"
+        f"OTLP/{receiver.protocol} {receiver.endpoint} (export_failed: 3)"
     ]
-    assert stderr.count("metric data points were not exported") == 1
+    traces, metrics = json.loads(stdout.splitlines()[-2])
+    assert traces == {
+        "signal": "traces",
+        "destination": f"OTLP/{receiver.protocol} {receiver.endpoint}",
+        "exported": sent_before,
+        "lost": 3,
+        "lost_by_reason": {"export_failed": 3},
+        "pending": 0,
+    }
+    assert metrics["signal"] == "metrics" and metrics["exported"] > 0
+    assert metrics["lost"] > 0 and set(metrics["lost_by_reason"]) == {"export_failed"}
+    lost_points = [line for line in stderr.splitlines() if "metric data points were" in line]
+    assert len(lost_points) == 1
+    assert f"to OTLP/{receiver.protocol} {receiver.endpoint} (export_failed: " in lost_points[0]
 
 
 def _write_file(path: Path) -> tuple[set[str], int]:
