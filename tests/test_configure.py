@@ -598,3 +598,20 @@ def test_exit_flushes_once_without_an_explicit_shutdown(tmp_path: Path) -> None:
     objects = list(read_otlp_json(path))
     assert json.dumps(objects).count('"at-exit"') == 1
     assert any("resourceMetrics" in obj for obj in objects)
+
+
+def test_configure_module_path_stays_importable_without_shadowing_the_function() -> None:
+    """Importing the module otel_langchain.configure keeps otel_langchain.configure a function."""
+    result = run_python(
+        """
+        import importlib
+        module = importlib.import_module("otel_langchain.configure")
+        import otel_langchain
+        from otel_langchain import configure
+        from otel_langchain.config import configure as real
+        assert configure is real is module.configure is otel_langchain.configure
+        print("ok")
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"

@@ -67,7 +67,8 @@ class DeliveryCounter:
         self.lost: collections.Counter[str] = collections.Counter()
         self.closing = False
         self._last_failed = False
-        self._lock = threading.Lock()
+        # Reentrant: the SIGTERM handler runs in the main thread, which may hold it.
+        self._lock = threading.RLock()
 
     @property
     def give_up(self) -> bool:
@@ -128,7 +129,8 @@ class EndedSpans(SpanProcessor):
         self.count = 0
         self.after_shutdown = 0
         self.closed = False
-        self._lock = threading.Lock()
+        # Reentrant: the SIGTERM handler runs in the main thread, which may hold it.
+        self._lock = threading.RLock()
 
     def close(self) -> None:
         """From now on, spans that end are counted as ended after shutdown."""

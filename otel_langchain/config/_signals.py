@@ -30,7 +30,8 @@ class SignalFlush:
         self._previous: _Handler = None
         self._installed = False
         self._active = False
-        self._lock = threading.Lock()
+        # Reentrant: the SIGTERM handler runs in the main thread, which may hold it.
+        self._lock = threading.RLock()
 
     def install(self) -> bool:
         """Install the handler (main thread only); False, with a warning, if it cannot be."""

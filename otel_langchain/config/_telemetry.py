@@ -54,7 +54,8 @@ class Telemetry:
         self._span_exporters = tuple(span_exporters)
         self._metric_exporters = tuple(metric_exporters)
         self._ended = ended or EndedSpans()
-        self._lock = threading.Lock()
+        # Reentrant: the SIGTERM handler runs in the main thread, which may hold it.
+        self._lock = threading.RLock()
         self._stopped = False
         self._signals = SignalFlush(self._flush_bounded, self.shutdown)
         atexit.register(self.shutdown)

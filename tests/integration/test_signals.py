@@ -211,3 +211,37 @@ def test_configure_off_the_main_thread_warns_and_installs_nothing() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("SIGTERM will not flush telemetry") == 1
+
+
+def test_sigterm_while_a_span_ends_in_the_main_thread_still_flushes() -> None:
+    """The handler runs on top of whatever the main thread was doing: it must not deadlock."""
+    with OTLPReceiver("grpc") as receiver:
+        code = f"""
+            import os, signal
+            from otel_langchain import configure
+            telemetry = configure(endpoint={receiver.endpoint!r}, flush_on_signals=True)
+            with telemetry.tracer_provider.get_tracer("app").start_as_current_span("held"):
+                pass
+            # A span ending in the main thread holds this lock when the signal lands.
+            with telemetry._ended._lock:
+                os.kill(os.getpid(), signal.SIGTERM)
+                for _ in range(10_000_000):
+                    pass
+            print("not reached")
+            """
+        result = subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(code)],
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith("OTEL_")},
+                "PYTHONPATH": str(REPO_ROOT),
+                "OTEL_BSP_SCHEDULE_DELAY": "60000",
+            },
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_SECONDS,
+            check=False,
+        )
+
+        assert result.returncode == -signal.SIGTERM, result.stderr
+        assert "not reached" not in result.stdout
+        assert span_names(receiver) == {"held"}
