@@ -88,7 +88,13 @@ def _live_source(ctx: Context) -> RunContext | None:
 
 
 def leave_run(run_ctx: RunContext, previous: Context, token: object) -> None:
-    """Undo ``enter_run``: revert the run's context in place, reset the variable if we can."""
+    """Undo ``enter_run``: revert the run's context in place, reset the variable if we can.
+
+    Idempotent: a run whose context was already reverted (a collected handler's,
+    see ``_collected``) is left alone.
+    """
+    if not run_ctx.live:
+        return
     run_ctx.live = False
     target = _live_source(previous)
     if run_ctx.dependents:

@@ -15,13 +15,26 @@ from otel_langchain._content import ContentPolicy, safe_str, scrub
 from otel_langchain._context import leave_run
 from otel_langchain._events import exception_attributes
 from otel_langchain._metrics import Instruments
-from otel_langchain._runs import RunState
+from otel_langchain._runs import (
+    EVICTED,
+    EXPIRED,
+    HANDLER_CLOSED,
+    HANDLER_COLLECTED,
+    RunState,
+)
 from otel_langchain.pricing import PriceTable
 
 # LangGraph steers graphs with exceptions (interrupts, Command(graph=PARENT));
 # they bubble through runs but are not failures.
 _CONTROL_FLOW = frozenset({"GraphBubbleUp", "GraphInterrupt", "NodeInterrupt", "ParentCommand"})
 _CANCELLED = (GeneratorExit, CancelledError)
+# The status message of a run ended by us, by reason (its error.type, see _runs).
+_END_REASONS = {
+    EVICTED: "run evicted: the oldest open run when max_open_runs was exceeded",
+    EXPIRED: "run expired: still open after max_run_age",
+    HANDLER_CLOSED: "run ended: still open when its handler was closed",
+    HANDLER_COLLECTED: "run ended: still open when its handler was garbage collected",
+}
 
 
 def is_cancellation(error: BaseException) -> bool:
@@ -82,14 +95,12 @@ class Finisher:
             span.add_event(sc.EVENT_EXCEPTION, exception_attributes(error))
         return error_type
 
-    def evict(self, state: RunState) -> None:
-        """End a run we had to drop (bound reached or shutdown): ERROR, ``evicted``."""
+    def evict(self, state: RunState, reason: str) -> None:
+        """End a run LangChain did not end, for ``reason``: ERROR, ``error.type`` = reason."""
         span = state.span
         try:
-            span.set_attribute(sc.ERROR_TYPE, "evicted")
-            span.set_status(
-                Status(StatusCode.ERROR, "run evicted: still open at the max_open_runs bound")
-            )
+            span.set_attribute(sc.ERROR_TYPE, reason)
+            span.set_status(Status(StatusCode.ERROR, _END_REASONS.get(reason, reason)))
         finally:
             leave_run(state.ctx, state.previous, state.token)
             span.end()

@@ -11,10 +11,12 @@ from opentelemetry.trace import SpanKind, Tracer
 
 from otel_langchain import _attributes as attributes
 from otel_langchain import _semconv as sc
+from otel_langchain._collected import deferred, end_deferred
 from otel_langchain._content import ContentPolicy
 from otel_langchain._context import enter_run
 from otel_langchain._finish import Finisher
 from otel_langchain._runs import RunRegistry, RunState
+from otel_langchain._safety import warn_once
 
 _RETRY_TAG = "retry:attempt:"
 
@@ -56,8 +58,18 @@ class HookBase:
         attrs: dict[str, Any],
         tags: list[str] | None = None,
     ) -> RunState:
-        """Start the run's span under its parent run (else the caller's span); make it current."""
+        """Start the run's span under its parent run (else the caller's span); make it current.
+
+        Runs open longer than ``max_run_age`` end first, so a run that never ended is
+        no longer the current span or a parent when the next run starts; so do the
+        spans of a collected handler's runs.
+        """
         runs = self._runs
+        now = perf_counter()
+        if now >= runs.next_expiry:
+            runs.expire(now)
+        if deferred:  # runs of a handler the garbage collector took
+            end_deferred()
         parent = runs.get(parent_run_id)
         if parent is not None:
             runs.note_child(parent, run_id)
@@ -73,6 +85,20 @@ class HookBase:
             attributes=attrs,
         )
         ctx, token = enter_run(span, current)
-        state = RunState(span, ctx, token, current, run_type, name, perf_counter())
+        state = RunState(span, ctx, token, current, run_type, name, now)
         runs.add(run_id, state)
         return state
+
+
+def reject_run_id(run_id: object) -> None:
+    """A start callback's ``run_id`` is not a UUID: the run is not traced (logged once).
+
+    The start hooks check first, so such a run starts no span and attaches no
+    context; its other callbacks find no run. LangChain passes a
+    ``config["run_id"]`` through unchecked.
+    """
+    warn_once(
+        "run_id_not_uuid",
+        "otel-langchain: a run started with a run_id that is not a UUID (a %s); it is not traced",
+        type(run_id).__name__,
+    )

@@ -12,7 +12,7 @@ from opentelemetry.trace import SpanKind
 from otel_langchain import _attributes as attributes
 from otel_langchain import _messages as messages
 from otel_langchain import _semconv as sc
-from otel_langchain._hook_base import HookBase
+from otel_langchain._hook_base import HookBase, reject_run_id
 from otel_langchain._runs import RunState
 from otel_langchain._safety import guarded
 from otel_langchain.usage import active_trackers
@@ -68,6 +68,9 @@ class ModelHooks(HookBase):
         **kwargs: Any,
     ) -> None:
         """Start a ``chat {model}`` client span."""
+        if not isinstance(run_id, UUID):
+            reject_run_id(run_id)
+            return
         state = self._start_model(
             sc.OP_CHAT, "chat_model", serialized, run_id, parent_run_id, tags, metadata, kwargs
         )
@@ -89,6 +92,9 @@ class ModelHooks(HookBase):
         **kwargs: Any,
     ) -> None:
         """Start a ``text_completion {model}`` client span."""
+        if not isinstance(run_id, UUID):
+            reject_run_id(run_id)
+            return
         state = self._start_model(
             sc.OP_TEXT_COMPLETION,
             "llm",

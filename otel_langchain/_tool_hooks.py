@@ -11,7 +11,7 @@ from opentelemetry.trace import SpanKind
 from otel_langchain import _attributes as attributes
 from otel_langchain import _semconv as sc
 from otel_langchain._content import safe_str
-from otel_langchain._hook_base import HookBase
+from otel_langchain._hook_base import HookBase, reject_run_id
 from otel_langchain._safety import guarded
 
 
@@ -32,6 +32,9 @@ class ToolHooks(HookBase):
         **kwargs: Any,
     ) -> None:
         """Start an ``execute_tool {name}`` span."""
+        if not isinstance(run_id, UUID):
+            reject_run_id(run_id)
+            return
         name = attributes.run_name(serialized, kwargs, "tool")
         attrs = attributes.common(run_id, "tool", name, tags, metadata)
         attrs[sc.GEN_AI_OPERATION_NAME] = sc.OP_EXECUTE_TOOL
@@ -83,6 +86,9 @@ class ToolHooks(HookBase):
         **kwargs: Any,
     ) -> None:
         """Start a ``retrieval {name}`` span."""
+        if not isinstance(run_id, UUID):
+            reject_run_id(run_id)
+            return
         name = attributes.run_name(serialized, kwargs, "retriever")
         attrs = attributes.common(run_id, "retriever", name, tags, metadata)
         attrs[sc.GEN_AI_OPERATION_NAME] = sc.OP_RETRIEVAL

@@ -6,6 +6,8 @@ tools and retrievers in ``_tool_hooks``, what they share in ``_hook_base``.
 
 from __future__ import annotations
 
+import math
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
@@ -17,12 +19,14 @@ from opentelemetry.trace import SpanKind, TracerProvider
 
 from otel_langchain import _attributes as attributes
 from otel_langchain import _semconv as sc
+from otel_langchain._collected import release
 from otel_langchain._content import ContentPolicy, safe_str
 from otel_langchain._events import event_attributes, retry_attributes
 from otel_langchain._finish import Finisher, is_cancellation
+from otel_langchain._hook_base import reject_run_id
 from otel_langchain._metrics import Instruments
 from otel_langchain._model_hooks import ModelHooks
-from otel_langchain._runs import RunRegistry, RunState
+from otel_langchain._runs import HANDLER_CLOSED, RunRegistry, RunState
 from otel_langchain._safety import guarded
 from otel_langchain._tool_hooks import ToolHooks
 from otel_langchain.config._checks import check_providers
@@ -30,6 +34,17 @@ from otel_langchain.pricing import build_table
 from otel_langchain.version import __version__
 
 _INTERNAL = SpanKind.INTERNAL
+
+
+def _check_max_run_age(value: object) -> None:
+    if value is None:
+        return
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0 < value < math.inf  # also rejects NaN
+    ):
+        raise ValueError(f"max_run_age must be a positive number of seconds or None, got {value!r}")
 
 
 class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
@@ -48,6 +63,8 @@ class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
         prices: ``{"model": {"input": ..., "output": ..., "cache_read": ...,
             "cache_write": ...}}`` in USD per 1M tokens, over the built-in table.
         max_open_runs: Bound on runs started and not ended; the oldest is evicted.
+        max_run_age: Seconds after which a run still open is ended (checked when a
+            run starts); ``None`` disables it. Default one hour.
         max_content_length: Captured strings are truncated to this many
             characters (default ``OTEL_LANGCHAIN_MAX_CONTENT_LENGTH`` or 8192).
     """
@@ -64,12 +81,14 @@ class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
         redact: Callable[[str], str] | None = None,
         prices: Mapping[str, Any] | None = None,
         max_open_runs: int = 10_000,
+        max_run_age: float | None = 3600.0,
         max_content_length: int | None = None,
     ) -> None:
         check_providers(tracer_provider, meter_provider)
         super().__init__()
         if isinstance(max_open_runs, bool) or not isinstance(max_open_runs, int):
             raise ValueError(f"max_open_runs must be a positive integer, got {max_open_runs!r}")
+        _check_max_run_age(max_run_age)
         self._tracer = trace.get_tracer(
             "otel_langchain", __version__, tracer_provider=tracer_provider
         )
@@ -79,7 +98,9 @@ class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
         self._finisher = Finisher(
             Instruments(meter_provider, __version__), build_table(prices), self._content
         )
-        self._runs = RunRegistry(max_open_runs, self._finisher.evict)
+        self._runs = RunRegistry(max_open_runs, max_run_age, self._finisher.evict)
+        # When the handler goes, its open runs end and their contexts revert.
+        weakref.finalize(self, release, self._runs).atexit = False
 
     # -- bookkeeping -----------------------------------------------------------------
 
@@ -89,9 +110,12 @@ class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
         return len(self._runs)
 
     def close(self) -> None:
-        """End every open run's span (status ERROR, ``error.type=evicted``)."""
-        for state in self._runs.drain():
-            self._finisher.evict(state)
+        """End every open run's span (status ERROR, ``error.type=handler_closed``).
+
+        Their contexts revert, so the caller's span is current again wherever they
+        were attached. The handler stays usable.
+        """
+        self._runs.end_all(HANDLER_CLOSED)
 
     # -- chains, prompts, parsers, agents -------------------------------------------------
 
@@ -108,6 +132,9 @@ class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         """Start a chain / prompt / parser / graph-node span, or ``invoke_agent``."""
+        if not isinstance(run_id, UUID):
+            reject_run_id(run_id)
+            return
         run_type = kwargs.get("run_type") or "chain"
         name = attributes.run_name(serialized, kwargs, run_type)
         attrs = attributes.common(run_id, run_type, name, tags, metadata)

@@ -108,6 +108,7 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
                 "redact",
                 "prices",
                 "max_open_runs",
+                "max_run_age",
                 "max_content_length",
             )
             if kwargs.get(key) is not None

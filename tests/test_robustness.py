@@ -359,6 +359,9 @@ def test_oldest_runs_evicted_at_the_bound(telemetry: Any) -> None:
     for span in ended:
         assert span.status.status_code is StatusCode.ERROR
         assert span.attributes["error.type"] == "evicted"
+        assert span.status.description == (
+            "run evicted: the oldest open run when max_open_runs was exceeded"
+        )
 
     h.on_chain_end({}, run_id=ids[0])
     h.on_chain_error(ValueError("late"), run_id=ids[1])
@@ -395,7 +398,7 @@ def test_a_long_lived_run_keeps_no_list_of_its_ended_children(telemetry: Any) ->
 
 
 def test_close_ends_all_open_spans(telemetry: Any) -> None:
-    """handler.close() ends every open span (ERROR, evicted) and empties the registry."""
+    """handler.close() ends every open span (ERROR, handler_closed) and empties the registry."""
     h = telemetry.handler()
     ids = _start_chains(h, 4)
     h.close()
@@ -403,7 +406,8 @@ def test_close_ends_all_open_spans(telemetry: Any) -> None:
     _assert_all_ended(telemetry, h, 4)
     for span in telemetry.spans():
         assert span.status.status_code is StatusCode.ERROR
-        assert span.attributes["error.type"] == "evicted"
+        assert span.attributes["error.type"] == "handler_closed"
+        assert span.status.description == "run ended: still open when its handler was closed"
     h.on_chain_end({}, run_id=ids[0])
     h.close()
     assert len(telemetry.spans()) == 4
