@@ -40,15 +40,18 @@ def release(runs: RunRegistry) -> None:
     """A handler was garbage collected: end its open runs (never raises)."""
     try:
         states = runs.take_all()
-        if not _collecting:
-            for state in states:
-                runs.on_end(state, HANDLER_COLLECTED)
-            return
-        for state in states:
-            leave_run(state.ctx, state.previous, state.token)
-            deferred.append((runs.on_end, state))
     except Exception as exc:  # a finalizer's error would only be printed to stderr
         report("handler finalizer", exc)
+        return
+    if not _collecting:
+        runs.end_each(states, HANDLER_COLLECTED)
+        return
+    for state in states:
+        deferred.append((runs.on_end, state))
+        try:
+            leave_run(state.ctx, state.previous, state.token)
+        except Exception as exc:  # the span still ends later, the other contexts revert
+            report("handler finalizer", exc)
 
 
 def end_deferred() -> None:

@@ -14,7 +14,7 @@ from opentelemetry.context import Context
 from opentelemetry.trace import Span
 
 from otel_langchain._context import RunContext
-from otel_langchain._safety import warn_once
+from otel_langchain._safety import report, warn_once
 
 # Why a run was ended by us rather than by LangChain: the ``error.type`` of its span.
 EVICTED = "evicted"  # more than max_open_runs runs open
@@ -208,8 +208,7 @@ class RunRegistry:
                     expired.extend(self._unlink(head))
             else:
                 self.next_expiry = now + max_age
-        for state in expired:
-            self.on_end(state, EXPIRED)
+        self.end_each(expired, EXPIRED)
 
     def note_child(self, parent: RunState, run_id: UUID) -> None:
         """Remember ``run_id`` as a child of ``parent``, dropping ended children as it grows.
@@ -229,8 +228,15 @@ class RunRegistry:
 
     def end_all(self, reason: str) -> None:
         """End every open run, newest first, for ``reason`` (the handler was closed)."""
-        for state in self.take_all():
-            self.on_end(state, reason)
+        self.end_each(self.take_all(), reason)
+
+    def end_each(self, states: list[RunState], reason: str) -> None:
+        """End runs already removed, each whatever happens to the others."""
+        for state in states:
+            try:
+                self.on_end(state, reason)
+            except Exception as exc:  # our bug: logged, and the other runs still end
+                report(f"ending a run ({reason})", exc)
 
     def take_all(self) -> list[RunState]:
         """Remove and return every open run, newest first."""
@@ -256,8 +262,7 @@ class RunRegistry:
                     evicted.append(self._drop_oldest(head))
                 elif (head := runs.pop(run_id, None)) is not None:
                     evicted.append(head)
-        for old in evicted:
-            self.on_end(old, EVICTED)
+        self.end_each(evicted, EVICTED)
 
     def _count_shadowed(self, delta: int) -> None:
         self._shadowed += delta
