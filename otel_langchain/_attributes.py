@@ -7,7 +7,9 @@ odd input (property-tested).
 
 from __future__ import annotations
 
+import logging
 import math
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -50,6 +52,10 @@ _REQUEST_PARAMS: tuple[tuple[str, str, type], ...] = (
     ("n", sc.GEN_AI_REQUEST_CHOICE_COUNT, int),
 )
 _CONVERSATION_KEYS = ("thread_id", "session_id", "conversation_id")
+# Personal data: recorded as user.id only when capture_user_id is on, never as langchain.metadata.*.
+_USER_KEYS = ("user_id", "user.id")
+_RESERVED_KEYS = frozenset(_CONVERSATION_KEYS + _USER_KEYS)
+USER_ID_ENV = "OTEL_LANGCHAIN_CAPTURE_USER_ID"
 _AGENT_NAMES = frozenset({"AgentExecutor", "LangGraph"})
 _INTERNAL_METADATA = ("ls_", "langgraph_", "lc_", "checkpoint_")
 # Tags LangChain and LangGraph add for their own bookkeeping (steps, branches, retries).
@@ -62,6 +68,23 @@ _INTERNAL_TAGS = (
     "condition:",
     "langsmith:",
 )
+
+
+logger = logging.getLogger(__name__)
+
+
+def user_id_enabled(explicit: bool | None) -> bool:
+    """``capture_user_id``: explicit argument, else ``OTEL_LANGCHAIN_CAPTURE_USER_ID``, else off."""
+    if explicit is not None:
+        if not isinstance(explicit, bool):
+            raise ValueError(f"capture_user_id must be True, False or None, got {explicit!r}")
+        return explicit
+    raw = os.environ.get(USER_ID_ENV, "").strip().lower()
+    if raw in ("true", "1", "yes", "on"):
+        return True
+    if raw not in ("", "false", "0", "no", "off"):
+        logger.warning("%s=%r is not true/false; user ids are not recorded", USER_ID_ENV, raw)
+    return False
 
 
 def provider_name(
@@ -170,8 +193,12 @@ def common(
     name: str,
     tags: Sequence[str] | None,
     metadata: Mapping[str, Any] | None,
+    user_ids: bool = False,
 ) -> dict[str, Any]:
-    """Attributes every span carries: run id/type/name, tags, metadata, LangGraph, conversation."""
+    """Attributes every span carries: run id/type/name, tags, metadata, LangGraph, conversation.
+
+    ``user_ids``: record ``user_id`` / ``user.id`` metadata as ``user.id`` (personal data, opt-in).
+    """
     attrs: dict[str, Any] = {
         sc.LANGCHAIN_RUN_ID: str(run_id),
         sc.LANGCHAIN_RUN_TYPE: run_type,
@@ -182,16 +209,26 @@ def common(
         if clean:
             attrs[sc.LANGCHAIN_RUN_TAGS] = clean
     if metadata:
-        _metadata_attrs(metadata, attrs)
+        _metadata_attrs(metadata, attrs, user_ids)
     return attrs
 
 
-def _metadata_attrs(metadata: Mapping[str, Any], attrs: dict[str, Any]) -> None:
-    for key in _CONVERSATION_KEYS:
+def _identifier(metadata: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    for key in keys:
         value = metadata.get(key)
         if isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
-            attrs[sc.GEN_AI_CONVERSATION_ID] = str(value)
-            break
+            return str(value)
+    return None
+
+
+def _metadata_attrs(metadata: Mapping[str, Any], attrs: dict[str, Any], user_ids: bool) -> None:
+    conversation = _identifier(metadata, _CONVERSATION_KEYS)
+    if conversation is not None:
+        attrs[sc.GEN_AI_CONVERSATION_ID] = conversation
+    if user_ids:
+        user = _identifier(metadata, _USER_KEYS)
+        if user is not None:
+            attrs[sc.USER_ID] = scrub(user)[:256]
     node = metadata.get("langgraph_node")
     if isinstance(node, str):
         attrs[sc.LANGGRAPH_NODE] = node
@@ -202,7 +239,7 @@ def _metadata_attrs(metadata: Mapping[str, Any], attrs: dict[str, Any]) -> None:
         if (
             not isinstance(key, str)
             or key.startswith(_INTERNAL_METADATA)
-            or key in _CONVERSATION_KEYS
+            or key in _RESERVED_KEYS
             or is_secret_key(key)
         ):
             continue

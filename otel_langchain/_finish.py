@@ -13,6 +13,12 @@ from otel_langchain import _messages as messages
 from otel_langchain import _semconv as sc
 from otel_langchain._content import ContentPolicy, safe_str, scrub
 from otel_langchain._context import leave_run
+from otel_langchain._dedupe import (
+    ProviderSpanWatch,
+    instrumentor_active,
+    move_usage,
+    records_metrics,
+)
 from otel_langchain._events import exception_attributes
 from otel_langchain._metrics import Instruments
 from otel_langchain._runs import (
@@ -49,12 +55,19 @@ def _is_control_flow(error: BaseException) -> bool:
 class Finisher:
     """Ends run spans and records their metrics."""
 
-    __slots__ = ("_content", "_metrics", "_prices")
+    __slots__ = ("_content", "_metrics", "_prices", "dedupe")
 
     def __init__(self, metrics: Instruments, prices: PriceTable, content: ContentPolicy) -> None:
         self._metrics = metrics
         self._prices = prices
         self._content = content
+        #: Set when other instrumentations' GenAI spans are watched for (see ``_dedupe``).
+        self.dedupe: ProviderSpanWatch | None = None
+
+    @property
+    def metrics(self) -> Instruments:
+        """The handler's instruments."""
+        return self._metrics
 
     def close(
         self, state: RunState, error: BaseException | None, extra: dict[str, Any] | None
@@ -77,6 +90,8 @@ class Finisher:
                 attrs[sc.ERROR_TYPE] = error_type
             self._metrics.run_duration.record(perf_counter() - state.started_at, attrs)
         finally:
+            if self.dedupe is not None and state.operation is not None:
+                self.dedupe.unwatch(state.span.get_span_context().span_id)
             leave_run(state.ctx, state.previous, state.token)
             state.span.end()
 
@@ -102,6 +117,8 @@ class Finisher:
             span.set_attribute(sc.ERROR_TYPE, reason)
             span.set_status(Status(StatusCode.ERROR, _END_REASONS.get(reason, reason)))
         finally:
+            if self.dedupe is not None and state.operation is not None:
+                self.dedupe.unwatch(span.get_span_context().span_id)
             leave_run(state.ctx, state.previous, state.token)
             span.end()
 
@@ -117,9 +134,12 @@ class Finisher:
             attrs[sc.GEN_AI_RESPONSE_MODEL] = response_model
         return attrs
 
-    def _record_timing(self, state: RunState, attrs: dict[str, Any]) -> float:
+    def _record_timing(
+        self, state: RunState, attrs: dict[str, Any], duration: bool = True
+    ) -> float:
         now = perf_counter()
-        self._metrics.duration.record(now - state.started_at, attrs)
+        if duration:
+            self._metrics.duration.record(now - state.started_at, attrs)
         if state.first_chunk_at is not None:
             ttfc = state.first_chunk_at - state.started_at
             self._metrics.ttfc.record(ttfc, attrs)
@@ -134,14 +154,17 @@ class Finisher:
         try:
             response_model = result.response_model(response)
             attrs = self._model_attrs(state, response_model)
-            self._record_timing(state, attrs)
+            recorded_by, their_metrics = self._recorded_by(state)
+            self._record_timing(state, attrs, duration=not their_metrics)
             usage = result.usage(response)
-            if usage.reported:
+            if usage.reported and not their_metrics:
                 self._metrics.record_tokens(usage, attrs)
             cost = self._cost(state, response_model, usage, attrs)
             self._track(state, response_model, usage, cost)
             if state.span.is_recording():
                 extra = self._response_attributes(response, response_model, usage, cost)
+                if recorded_by is not None:
+                    move_usage(extra, recorded_by)
         finally:
             self.close(state, None, extra)
 
@@ -153,9 +176,21 @@ class Finisher:
             attrs = self._model_attrs(state, None)
             if error_type is not None:
                 attrs[sc.ERROR_TYPE] = error_type
-            self._record_timing(state, attrs)
+            self._record_timing(state, attrs, duration=not self._recorded_by(state)[1])
         finally:
             self._end(state, error_type)
+
+    def _recorded_by(self, state: RunState) -> tuple[str | None, bool]:
+        """Another instrumentation's scope that recorded this call, and whether its metrics did."""
+        if self.dedupe is None:
+            return None, False
+        span = state.span
+        scope = self.dedupe.unwatch(span.get_span_context().span_id)
+        if scope is not None:
+            return scope, records_metrics(scope)
+        if not span.is_recording():  # no children seen when unsampled: ask the instrumentors
+            return None, instrumentor_active(state.provider) is not None
+        return None, False
 
     def _cost(
         self,

@@ -46,6 +46,7 @@ class HookBase:
     _runs: RunRegistry
     _content: ContentPolicy
     _finisher: Finisher
+    _user_ids: bool
 
     def _start(
         self,

@@ -4,16 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from opentelemetry.metrics import MeterProvider, get_meter
+from opentelemetry.metrics import Histogram, Meter, MeterProvider, get_meter
 
 from otel_langchain import _semconv as sc
 from otel_langchain._llm_result import Usage
 
 
+def feedback_histogram(meter: Meter) -> Histogram:
+    """``langchain.feedback.score``: evaluation scores and user feedback, by name."""
+    return meter.create_histogram(
+        sc.METRIC_FEEDBACK_SCORE,
+        unit=sc.UNIT_SCORE,
+        description="Evaluation scores and user feedback recorded with record_feedback().",
+        explicit_bucket_boundaries_advisory=list(sc.FEEDBACK_BUCKETS),
+    )
+
+
 class Instruments:
     """GenAI client metrics plus ``langchain.llm.cost`` and ``langchain.run.duration``."""
 
-    __slots__ = ("cost", "duration", "run_duration", "tokens", "ttfc")
+    __slots__ = (
+        "budget_exceeded",
+        "cost",
+        "duration",
+        "feedback",
+        "run_duration",
+        "tokens",
+        "ttfc",
+    )
 
     def __init__(self, meter_provider: MeterProvider | None, version: str) -> None:
         meter = get_meter("otel_langchain", version, meter_provider=meter_provider)
@@ -46,6 +64,13 @@ class Instruments:
             description="Duration of every LangChain run (chains, models, tools, retrievers).",
             explicit_bucket_boundaries_advisory=list(sc.DURATION_BUCKETS),
         )
+
+        self.budget_exceeded = meter.create_counter(
+            sc.METRIC_BUDGET_EXCEEDED,
+            unit=sc.UNIT_CALL,
+            description="Model calls that started with a track_usage() budget reached.",
+        )
+        self.feedback = feedback_histogram(meter)
 
     def record_tokens(self, usage: Usage, attrs: dict[str, Any]) -> None:
         """One token-usage point per reported token type."""

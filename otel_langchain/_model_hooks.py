@@ -7,9 +7,12 @@ from time import perf_counter
 from typing import Any
 from uuid import UUID
 
-from opentelemetry.trace import SpanKind
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, TracerProvider
 
 from otel_langchain import _attributes as attributes
+from otel_langchain import _budget as budget
+from otel_langchain import _dedupe as dedupe
 from otel_langchain import _messages as messages
 from otel_langchain import _semconv as sc
 from otel_langchain._hook_base import HookBase, reject_run_id
@@ -20,6 +23,18 @@ from otel_langchain.usage import active_trackers
 
 class ModelHooks(HookBase):
     """``on_chat_model_start`` / ``on_llm_*``: model spans, usage, cost and metrics."""
+
+    # Deduplication is on but its span processor is not attached yet (global provider unset).
+    _dedupe_pending: bool = False
+
+    def _attach_dedupe(self, provider: TracerProvider | None) -> None:
+        """Watch the provider's spans for other instrumentations' GenAI spans (``_dedupe``)."""
+        watch = dedupe.attach(provider if provider is not None else trace.get_tracer_provider())
+        if watch is not None:
+            self._finisher.dedupe = watch
+            self._dedupe_pending = False
+        elif provider is not None:  # an explicit provider that takes no span processors
+            self._dedupe_pending = False
 
     def _start_model(
         self,
@@ -38,7 +53,7 @@ class ModelHooks(HookBase):
         provider = attributes.provider_name(metadata, invocation)
         model = attributes.request_model(metadata, invocation)
         name = attributes.run_name(serialized, kwargs, run_type)
-        attrs = attributes.common(run_id, run_type, name, tags, metadata)
+        attrs = attributes.common(run_id, run_type, name, tags, metadata, self._user_ids)
         attrs[sc.GEN_AI_OPERATION_NAME] = operation
         if provider:
             attrs[sc.GEN_AI_PROVIDER_NAME] = provider
@@ -52,7 +67,14 @@ class ModelHooks(HookBase):
         state.operation = operation
         state.provider = provider
         state.model = model
-        state.trackers = active_trackers()
+        trackers = state.trackers = active_trackers()
+        if trackers:
+            budget.enforce(trackers, run_id, state, self._runs, self._finisher)
+        if self._dedupe_pending:
+            self._attach_dedupe(None)
+        watch = self._finisher.dedupe
+        if watch is not None and state.span.is_recording():
+            watch.watch(state.span.get_span_context().span_id)
         return state
 
     @guarded

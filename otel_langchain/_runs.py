@@ -14,6 +14,7 @@ from opentelemetry.context import Context
 from opentelemetry.trace import Span
 
 from otel_langchain._context import RunContext
+from otel_langchain._ended import EndedRuns
 from otel_langchain._safety import report, warn_once
 
 # Why a run was ended by us rather than by LangChain: the ``error.type`` of its span.
@@ -142,6 +143,8 @@ class RunRegistry:
         #: Ends a run we drop, given the reason (the handler's ``Finisher.evict``).
         self.on_end = on_end
         self._lock = threading.Lock()
+        #: Span contexts of recently ended runs (for feedback after the run).
+        self.ended = EndedRuns()
 
     def __len__(self) -> int:
         return len(self._runs) + self._shadowed
@@ -172,12 +175,16 @@ class RunRegistry:
             self._evict_oldest()
 
     def pop(self, run_id: Any) -> RunState | None:
-        """Remove and return the run (None when unknown or already ended)."""
+        """Remove and return the run (None when unknown or already ended); remember it ended.
+
+        Runs sharing a reused id are not remembered: feedback by that id is ambiguous.
+        """
         try:
             state = self._runs.pop(run_id, None)
         except TypeError:
             return None
         if state is not None and state.shadowed is None:
+            self.ended.add(run_id, state.span)
             return state
         with self._lock:
             if state is None:  # a reused id is being re-registered: look again when done

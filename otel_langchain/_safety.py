@@ -8,6 +8,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from otel_langchain.usage import BudgetExceeded
+
 logger = logging.getLogger("otel_langchain")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -53,14 +55,28 @@ def _first_time(key: object) -> bool:
         return True
 
 
+def passes_through(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is raised into the host on purpose: a budget refusal, nothing else.
+
+    LangChain re-raises a callback's exception only if the handler's ``raise_error``
+    is true when it handles it; the handler answers with this.
+    """
+    return isinstance(exc, BudgetExceeded)
+
+
 def guarded(func: F) -> F:
-    """Run a callback hook inside the safety boundary: log our errors, return None."""
+    """Run a callback hook inside the safety boundary: log our errors, return None.
+
+    ``BudgetExceeded`` alone goes through: it is the app's own setting at work.
+    """
     name = func.__name__
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except BudgetExceeded:
+            raise
         except Exception as exc:  # the host app must never see our bugs
             report(name, exc)
             return None

@@ -49,6 +49,11 @@ GEN_AI_SYSTEM_INSTRUCTIONS: Final = "gen_ai.system_instructions"
 GEN_AI_RETRIEVAL_QUERY_TEXT: Final = "gen_ai.retrieval.query.text"
 GEN_AI_RETRIEVAL_DOCUMENTS: Final = "gen_ai.retrieval.documents"
 ERROR_TYPE: Final = "error.type"
+USER_ID: Final = "user.id"
+GEN_AI_EVALUATION_NAME: Final = "gen_ai.evaluation.name"
+GEN_AI_EVALUATION_SCORE_VALUE: Final = "gen_ai.evaluation.score.value"
+GEN_AI_EVALUATION_SCORE_LABEL: Final = "gen_ai.evaluation.score.label"
+GEN_AI_EVALUATION_EXPLANATION: Final = "gen_ai.evaluation.explanation"
 
 # gen_ai.operation.name values
 OP_CHAT: Final = "chat"
@@ -73,6 +78,17 @@ LANGCHAIN_COST_UNKNOWN: Final = "langchain.llm.cost_unknown"
 LANGCHAIN_RUN_CANCELLED: Final = "langchain.run.cancelled"
 LANGCHAIN_RUN_CONTROL_FLOW: Final = "langchain.run.control_flow"
 LANGCHAIN_RETRIEVAL_DOCUMENT_COUNT: Final = "langchain.retrieval.documents.count"
+# Usage recorded by a provider instrumentation's span under ours: ours moves here.
+LANGCHAIN_USAGE_PREFIX: Final = "langchain.llm.usage."
+LANGCHAIN_USAGE_RECORDED_BY: Final = "langchain.llm.usage.recorded_by"
+# track_usage() budgets
+LANGCHAIN_BUDGET_LIMIT: Final = "langchain.budget.limit"
+LANGCHAIN_BUDGET_ACTION: Final = "langchain.budget.action"
+LANGCHAIN_BUDGET_USD: Final = "langchain.budget.budget_usd"
+LANGCHAIN_BUDGET_SPENT_USD: Final = "langchain.budget.spent_usd"
+LANGCHAIN_BUDGET_MAX_TOKENS: Final = "langchain.budget.max_tokens"
+LANGCHAIN_BUDGET_SPENT_TOKENS: Final = "langchain.budget.spent_tokens"
+LANGCHAIN_BUDGET_UNPRICED_CALLS: Final = "langchain.budget.unpriced_calls"
 LANGGRAPH_NODE: Final = "langgraph.node"
 LANGGRAPH_STEP: Final = "langgraph.step"
 
@@ -86,6 +102,8 @@ EXCEPTION_TYPE: Final = "exception.type"
 EXCEPTION_MESSAGE: Final = "exception.message"
 EXCEPTION_STACKTRACE: Final = "exception.stacktrace"
 RETRY_ATTEMPT: Final = "retry.attempt"
+EVENT_BUDGET_EXCEEDED: Final = "langchain.budget.exceeded"
+EVENT_EVALUATION_RESULT: Final = "gen_ai.evaluation.result"
 
 # --- Metrics ----------------------------------------------------------------
 METRIC_TOKEN_USAGE: Final = "gen_ai.client.token.usage"
@@ -93,10 +111,14 @@ METRIC_OPERATION_DURATION: Final = "gen_ai.client.operation.duration"
 METRIC_TIME_TO_FIRST_CHUNK: Final = "gen_ai.client.operation.time_to_first_chunk"
 METRIC_LLM_COST: Final = "langchain.llm.cost"
 METRIC_RUN_DURATION: Final = "langchain.run.duration"
+METRIC_BUDGET_EXCEEDED: Final = "langchain.budget.exceeded"
+METRIC_FEEDBACK_SCORE: Final = "langchain.feedback.score"
 
 UNIT_TOKEN: Final = "{token}"
 UNIT_SECONDS: Final = "s"
 UNIT_USD: Final = "{USD}"
+UNIT_CALL: Final = "{call}"
+UNIT_SCORE: Final = "{score}"
 
 # Explicit bucket boundaries advised by the GenAI semantic conventions.
 DURATION_BUCKETS: Final = (
@@ -130,6 +152,28 @@ TOKEN_BUCKETS: Final = (
     4194304,
     16777216,
     67108864,
+)
+
+# Feedback scores: thumbs (-1/0/1), 0..1 ratings and 1..5 stars each land in their own bucket.
+FEEDBACK_BUCKETS: Final = (
+    -1,
+    -0.5,
+    0,
+    0.1,
+    0.2,
+    0.3,
+    0.4,
+    0.5,
+    0.6,
+    0.7,
+    0.8,
+    0.9,
+    1,
+    2,
+    3,
+    4,
+    5,
+    10,
 )
 
 # --- Provider names: LangChain's ``ls_provider`` -> semconv gen_ai.provider.name

@@ -36,7 +36,7 @@ class ToolHooks(HookBase):
             reject_run_id(run_id)
             return
         name = attributes.run_name(serialized, kwargs, "tool")
-        attrs = attributes.common(run_id, "tool", name, tags, metadata)
+        attrs = attributes.common(run_id, "tool", name, tags, metadata, self._user_ids)
         attrs[sc.GEN_AI_OPERATION_NAME] = sc.OP_EXECUTE_TOOL
         attrs[sc.GEN_AI_TOOL_NAME] = name
         attrs[sc.GEN_AI_TOOL_TYPE] = "function"
@@ -90,7 +90,7 @@ class ToolHooks(HookBase):
             reject_run_id(run_id)
             return
         name = attributes.run_name(serialized, kwargs, "retriever")
-        attrs = attributes.common(run_id, "retriever", name, tags, metadata)
+        attrs = attributes.common(run_id, "retriever", name, tags, metadata, self._user_ids)
         attrs[sc.GEN_AI_OPERATION_NAME] = sc.OP_RETRIEVAL
         if self._content.enabled:
             attrs[sc.GEN_AI_RETRIEVAL_QUERY_TEXT] = self._content.text(safe_str(query))

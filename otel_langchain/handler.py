@@ -7,6 +7,7 @@ tools and retrievers in ``_tool_hooks``, what they share in ``_hook_base``.
 from __future__ import annotations
 
 import math
+import sys
 import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -21,15 +22,18 @@ from otel_langchain import _attributes as attributes
 from otel_langchain import _semconv as sc
 from otel_langchain._collected import release
 from otel_langchain._content import ContentPolicy, safe_str
+from otel_langchain._dedupe import dedupe_enabled
 from otel_langchain._events import event_attributes, retry_attributes
 from otel_langchain._finish import Finisher, is_cancellation
 from otel_langchain._hook_base import reject_run_id
 from otel_langchain._metrics import Instruments
 from otel_langchain._model_hooks import ModelHooks
 from otel_langchain._runs import HANDLER_CLOSED, RunRegistry, RunState
-from otel_langchain._safety import guarded
+from otel_langchain._safety import guarded, passes_through
 from otel_langchain._tool_hooks import ToolHooks
 from otel_langchain.config._checks import check_providers
+from otel_langchain.feedback import FeedbackSink
+from otel_langchain.feedback import register as register_feedback
 from otel_langchain.pricing import build_table
 from otel_langchain.version import __version__
 
@@ -67,10 +71,24 @@ class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
             run starts); ``None`` disables it. Default one hour.
         max_content_length: Captured strings are truncated to this many
             characters (default ``OTEL_LANGCHAIN_MAX_CONTENT_LENGTH`` or 8192).
+        capture_user_id: Record ``user_id`` / ``user.id`` run metadata as ``user.id``
+            (personal data). ``None`` reads ``OTEL_LANGCHAIN_CAPTURE_USER_ID``; default off.
+        dedupe: When another instrumentation (a provider SDK's own spans,
+            opentelemetry-instrumentation-openai-v2, OpenLLMetry) records the same
+            model call, count its tokens once (see the README). ``None`` reads
+            ``OTEL_LANGCHAIN_DEDUPE``; default on.
     """
 
     run_inline = True  # called in the run's own task/context: required for context propagation
-    raise_error = False
+
+    @property
+    def raise_error(self) -> bool:  # type: ignore[override]
+        """True only while LangChain handles a ``BudgetExceeded`` of ours: that one reaches the app.
+
+        LangChain reads this in its ``except`` clause around each hook; every other
+        error of ours is caught inside the hook (``_safety.guarded``) before that.
+        """
+        return passes_through(sys.exc_info()[1])
 
     def __init__(
         self,
@@ -83,6 +101,8 @@ class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
         max_open_runs: int = 10_000,
         max_run_age: float | None = 3600.0,
         max_content_length: int | None = None,
+        capture_user_id: bool | None = None,
+        dedupe: bool | None = None,
     ) -> None:
         check_providers(tracer_provider, meter_provider)
         super().__init__()
@@ -101,6 +121,13 @@ class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
         self._runs = RunRegistry(max_open_runs, max_run_age, self._finisher.evict)
         # When the handler goes, its open runs end and their contexts revert.
         weakref.finalize(self, release, self._runs).atexit = False
+        self._feedback = register_feedback(
+            FeedbackSink(self._runs, self._tracer, self._content, self._finisher.metrics.feedback)
+        )
+        self._user_ids = attributes.user_id_enabled(capture_user_id)
+        self._dedupe_pending = dedupe_enabled(dedupe)
+        if self._dedupe_pending:
+            self._attach_dedupe(tracer_provider)
 
     # -- bookkeeping -----------------------------------------------------------------
 
@@ -137,7 +164,7 @@ class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
             return
         run_type = kwargs.get("run_type") or "chain"
         name = attributes.run_name(serialized, kwargs, run_type)
-        attrs = attributes.common(run_id, run_type, name, tags, metadata)
+        attrs = attributes.common(run_id, run_type, name, tags, metadata, self._user_ids)
         span_name = name
         agent = run_type == "chain" and attributes.is_agent(name, metadata)
         if agent:

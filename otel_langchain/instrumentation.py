@@ -110,6 +110,8 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
                 "max_open_runs",
                 "max_run_age",
                 "max_content_length",
+                "capture_user_id",
+                "dedupe",
             )
             if kwargs.get(key) is not None
         }
