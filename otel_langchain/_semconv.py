@@ -154,10 +154,9 @@ TOKEN_BUCKETS: Final = (
     67108864,
 )
 
-# Feedback scores: thumbs (-1/0/1), 0..1 ratings and 1..5 stars each land in their own bucket.
+# Feedback scores: thumbs (0/1), 0..1 ratings and 1..5 stars each land in their own bucket;
+# negative scores all fall in the first. No negative boundary: Prometheus drops _sum/_count then.
 FEEDBACK_BUCKETS: Final = (
-    -1,
-    -0.5,
     0,
     0.1,
     0.2,

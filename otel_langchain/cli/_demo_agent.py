@@ -139,6 +139,8 @@ class Turn:
     thread_id: str
     question: str
     replies: list[AIMessage]
+    #: The user's thumbs up (1) or down (0) on the answer, recorded with record_feedback().
+    rating: int = 1
 
 
 def _call(name: str, call_id: str, **args: Any) -> dict[str, Any]:
@@ -200,5 +202,6 @@ TURNS = [
                 "unless you set OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true."
             ),
         ],
+        rating=0,
     ),
 ]

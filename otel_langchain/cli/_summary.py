@@ -11,6 +11,18 @@ _MODEL_OPERATIONS = frozenset({sc.OP_CHAT, sc.OP_TEXT_COMPLETION})
 _MODEL_RUN_TYPES = frozenset({"llm", "chat_model"})
 
 
+def _tokens(span: Span, key: str) -> int:
+    """A ``gen_ai.usage.*`` count, or its ``langchain.llm.usage.*`` form (see _dedupe)."""
+    return span.int_attr(key) or span.int_attr(
+        sc.LANGCHAIN_USAGE_PREFIX + key.removeprefix("gen_ai.usage.")
+    )
+
+
+def _recorded_twice(span: Span, deduped: set[str]) -> bool:
+    """A provider instrumentation's span of a model call one of our spans already has."""
+    return span.parent_id in deduped and sc.LANGCHAIN_RUN_TYPE not in span.attributes
+
+
 @dataclass
 class ModelRow:
     """Totals for one model (or for all models, as the last row)."""
@@ -33,9 +45,9 @@ class ModelRow:
         """Add one model span's usage and cost."""
         self.calls += 1
         self.errors += int(span.is_error)
-        self.input_tokens += span.int_attr(sc.GEN_AI_USAGE_INPUT_TOKENS)
-        self.output_tokens += span.int_attr(sc.GEN_AI_USAGE_OUTPUT_TOKENS)
-        self.cache_read_tokens += span.int_attr(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)
+        self.input_tokens += _tokens(span, sc.GEN_AI_USAGE_INPUT_TOKENS)
+        self.output_tokens += _tokens(span, sc.GEN_AI_USAGE_OUTPUT_TOKENS)
+        self.cache_read_tokens += _tokens(span, sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)
         cost = span.float_attr(sc.LANGCHAIN_COST_USD)
         if cost is None:
             self.cost_unknown_calls += 1
@@ -76,8 +88,9 @@ def summarize(data: TraceFile) -> Summary:
     """Sum usage and cost per model over every model span in ``data``."""
     rows: dict[str, ModelRow] = {}
     spans = data.spans
+    deduped = {s.span_id for s in spans if sc.LANGCHAIN_USAGE_RECORDED_BY in s.attributes}
     for span in spans:
-        if is_model_span(span):
+        if is_model_span(span) and not _recorded_twice(span, deduped):
             name = span.model or "(unknown model)"
             rows.setdefault(name, ModelRow(model=name)).add(span)
     total = ModelRow(model="total")
@@ -101,5 +114,8 @@ def subtree_usage(span: Span) -> ModelRow:
         node = stack.pop()
         if is_model_span(node):
             row.add(node)
-        stack.extend(node.children)
+        if sc.LANGCHAIN_USAGE_RECORDED_BY in node.attributes:  # its provider span: the same call
+            stack.extend(c for c in node.children if not _recorded_twice(c, {node.span_id}))
+        else:
+            stack.extend(node.children)
     return row

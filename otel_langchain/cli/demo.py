@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 DEFAULT_SERVICE = "otel-langchain-demo"
 DEFAULT_OUT = "otel-langchain-traces.jsonl"
+# The demo's spend guard: far above what its conversations cost, so it never stops them.
+BUDGET_USD = 0.01
 JAEGER_URL = "http://localhost:16686"
 GRAFANA_URL = "http://localhost:3000"
 
@@ -118,7 +120,11 @@ def _converse(
     demo_agent: ModuleType,
     after_turn: Callable[[], None] = lambda: None,
 ) -> None:
-    """Run every scripted turn, streaming the answers, with a progress bar."""
+    """Run every scripted turn, streaming the answers, then record the user's rating of it."""
+    from uuid import uuid4
+
+    from otel_langchain import record_feedback
+
     model = demo_agent.ScriptedChatModel(script={t.question: t.replies for t in demo_agent.TURNS})
     agent = demo_agent.build_agent(
         model, demo_agent.build_tools(demo_agent.DocsRetriever(docs=demo_agent.DOCS))
@@ -127,7 +133,12 @@ def _converse(
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("Conversations", total=len(demo_agent.TURNS))
         for turn in demo_agent.TURNS:
-            config = {"callbacks": [handler], "configurable": {"thread_id": turn.thread_id}}
+            run_id = uuid4()
+            config = {
+                "callbacks": [handler],
+                "configurable": {"thread_id": turn.thread_id},
+                "run_id": run_id,
+            }
             answer = []
             inputs = {"messages": [("user", turn.question)]}
             for chunk, meta in agent.stream(inputs, config, stream_mode="messages"):
@@ -135,6 +146,7 @@ def _converse(
                     answer.append(chunk.content)
             console.print(f"[bold]{turn.thread_id} >[/bold] {turn.question}")
             console.print(f"  [dim]{''.join(answer)}[/dim]")
+            record_feedback(run_id, "user_rating", turn.rating)
             progress.advance(task)
             after_turn()
     console.print()
@@ -167,8 +179,18 @@ def _fresh(out: Path) -> None:
         raise CliError(f"cannot replace {out}: {exc.strerror or exc}", status=2) from None
 
 
-def _report_otlp(console: Console, usage: Usage, telemetry: Telemetry, service: str) -> None:
+def _guard_line(console: Console, usage: Usage, rated: int) -> None:
+    console.print(
+        f"Spent ${usage.cost_usd:.6f} of track_usage(budget_usd={BUDGET_USD}); "
+        f"{rated} answers rated with record_feedback()."
+    )
+
+
+def _report_otlp(
+    console: Console, usage: Usage, rated: int, telemetry: Telemetry, service: str
+) -> None:
     console.print(summary_table(_usage_summary(usage)))
+    _guard_line(console, usage, rated)
     console.print()
     for report in telemetry.delivery():
         what = "spans" if report.signal == "traces" else "metric points"
@@ -181,11 +203,12 @@ def _report_otlp(console: Console, usage: Usage, telemetry: Telemetry, service: 
     console.print(f"  Grafana: {GRAFANA_URL}")
 
 
-def _report_file(console: Console, args: argparse.Namespace) -> None:
+def _report_file(console: Console, args: argparse.Namespace, usage: Usage, rated: int) -> None:
     from otel_langchain.cli import view
 
     data = view.load(args.out)
     view.show(console, data)
+    _guard_line(console, usage, rated)
     if args.html is not None:
         view.write_html(console, data, args.html, title=f"otel-langchain demo ({args.out.name})")
     command = command_prefix()
@@ -233,12 +256,13 @@ def run(args: argparse.Namespace) -> int:
         tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider
     )
     try:
-        with track_usage() as usage:
+        with track_usage(budget_usd=BUDGET_USD, on_exceed="raise") as usage:
             _converse(console, handler, _demo_agent, _metric_points(telemetry, otlp is not None))
     finally:
         telemetry.shutdown()
+    rated = len(_demo_agent.TURNS)
     if otlp is not None:
-        _report_otlp(console, usage, telemetry, service)
+        _report_otlp(console, usage, rated, telemetry, service)
     else:
-        _report_file(console, args)
+        _report_file(console, args, usage, rated)
     return 0

@@ -53,7 +53,11 @@ def test_demo_writes_agent_model_tool_and_retrieval_spans(
         (root,) = trace.roots
         assert root.name == "invoke_agent support_agent"
     assert {s.resource["service.name"] for s in data.spans} == {"otel-langchain-demo"}
-    conversations = {s.attributes.get("gen_ai.conversation.id") for s in data.spans}
+    conversations = {
+        s.attributes.get("gen_ai.conversation.id")
+        for s in data.spans
+        if not s.name.startswith("evaluation ")  # feedback spans, recorded after the run
+    }
     assert conversations == {"demo-1", "demo-2", "demo-3"}
 
 
@@ -98,6 +102,19 @@ def test_demo_prints_trees_and_the_usage_summary(demo_run: tuple[TraceFile, str,
     assert "Usage and cost by model" in out and "gpt-4o-mini-2024-07-18" in out
     assert f"4 traces, {len(data.spans)} spans, 1 error span," in out
     assert (tmp_path / "r.html").is_file()
+
+
+def test_demo_guards_spend_and_records_user_ratings(demo_run: tuple[TraceFile, str, Path]) -> None:
+    """The demo runs under a budget and rates each answer: one evaluation span per trace."""
+    data, out, _ = demo_run
+    ratings = [s for s in data.spans if s.name == "evaluation user_rating"]
+    assert len(ratings) == 4
+    assert sorted(s.attributes["gen_ai.evaluation.score.value"] for s in ratings) == [0, 1, 1, 1]
+    for rating in ratings:
+        root = next(s for s in data.spans if s.span_id == rating.parent_id)
+        assert root.name == "invoke_agent support_agent"
+        assert [e.name for e in rating.events] == ["gen_ai.evaluation.result"]
+    assert "of track_usage(budget_usd=0.01); 4 answers rated with record_feedback()." in out
 
 
 def test_demo_honours_otel_service_name(

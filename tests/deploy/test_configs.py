@@ -26,6 +26,8 @@ CONTRACT_FAMILIES = {
     "gen_ai_client_operation_time_to_first_chunk_seconds": ("_bucket", "_sum", "_count"),
     "langchain_llm_cost_total": ("",),
     "langchain_run_duration_seconds": ("_bucket", "_sum", "_count"),
+    "langchain_budget_exceeded_total": ("",),
+    "langchain_feedback_score": ("_bucket", "_sum", "_count"),
 }
 CONTRACT_SERIES = {f + s for f, suffixes in CONTRACT_FAMILIES.items() for s in suffixes}
 PROMQL_WORDS = {

@@ -53,9 +53,11 @@ HISTOGRAMS = (
     "gen_ai_client_operation_duration_seconds",
     "gen_ai_client_operation_time_to_first_chunk_seconds",
     "langchain_run_duration_seconds",
+    "langchain_feedback_score",
 )
 CONTRACT_SERIES = {
     "langchain_llm_cost_total",
+    "langchain_budget_exceeded_total",
     *(f"{h}_{s}" for h in HISTOGRAMS for s in ("bucket", "sum", "count")),
 }
 # Alerts that must stay quiet while the workload reports telemetry.

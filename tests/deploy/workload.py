@@ -8,6 +8,7 @@ fails, so every panel and alert of the dashboards has something to show.
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
@@ -18,6 +19,8 @@ try:  # tests/ as a package or as a rootdir on sys.path
     from tests.fakes import FakeAnthropicChat, FakeOpenAIChat
 except ImportError:  # pragma: no cover - depends on how pytest roots the suite
     from fakes import FakeAnthropicChat, FakeOpenAIChat  # type: ignore[import-not-found,no-redef]
+
+from otel_langchain import record_feedback, track_usage
 
 SERVICE_NAME = "otel-langchain-deploy-test"
 
@@ -82,7 +85,14 @@ class Workload:
     def round(self, i: int) -> None:
         """One batch: sync calls, a streamed call, tool calls, and failures."""
         cfg = self.config
-        self.answer.invoke({"question": f"Capital of France? ({i})"}, config=cfg)
+        run_id = uuid4()
+        self.answer.invoke(
+            {"question": f"Capital of France? ({i})"}, config={**cfg, "run_id": run_id}
+        )
+        record_feedback(run_id, "helpfulness", 0.5 + (i % 5) / 10)
+        with track_usage(max_tokens=1):  # the second call finds the budget reached: warned
+            self.summarize.invoke({"question": f"Summarize order {i}"}, config=cfg)
+            self.summarize.invoke({"question": f"Summarize order {i} again"}, config=cfg)
         self.summarize.invoke({"question": f"Where is order {i}?"}, config=cfg)
         for _chunk in self.answer.stream({"question": f"Stream it ({i})"}, config=cfg):
             pass

@@ -1,0 +1,1 @@
+"""Real provider clients, their SDKs and provider instrumentations, against the local API."""
