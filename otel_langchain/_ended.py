@@ -1,4 +1,4 @@
-"""The span contexts of recently ended runs, by run id: what ``record_feedback()`` needs later."""
+"""The span contexts of recently ended root runs, by run id: for ``record_feedback()`` later."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from uuid import UUID
 
 from opentelemetry.trace import Span, SpanContext
 
-#: Runs remembered per handler (about 200 bytes each): the most recently ended ones.
+#: Root runs remembered per handler, the most recently ended (about 360 bytes each).
 ENDED_RUNS = 10_000
 
 

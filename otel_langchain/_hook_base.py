@@ -87,6 +87,7 @@ class HookBase:
         )
         ctx, token = enter_run(span, current)
         state = RunState(span, ctx, token, current, run_type, name, now)
+        state.root = parent is None
         runs.add(run_id, state)
         return state
 

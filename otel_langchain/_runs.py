@@ -38,6 +38,7 @@ class RunState:
         "operation",
         "previous",
         "provider",
+        "root",
         "run_type",
         "shadowed",
         "span",
@@ -70,6 +71,8 @@ class RunState:
         self.metric_attrs: dict[str, Any] | None = None
         self.first_chunk_at: float | None = None
         self.trackers: tuple[Any, ...] = ()
+        # No parent run of ours: its span context is remembered when it ends (feedback).
+        self.root = False
         # A chain run outside any LangGraph node: a graph root if a node run starts under it.
         self.maybe_graph = False
         # Ids of child runs (pruned to the open ones as it grows): ended with the run
@@ -143,7 +146,7 @@ class RunRegistry:
         #: Ends a run we drop, given the reason (the handler's ``Finisher.evict``).
         self.on_end = on_end
         self._lock = threading.Lock()
-        #: Span contexts of recently ended runs (for feedback after the run).
+        #: Span contexts of recently ended root runs (for feedback after the run).
         self.ended = EndedRuns()
 
     def __len__(self) -> int:
@@ -175,16 +178,18 @@ class RunRegistry:
             self._evict_oldest()
 
     def pop(self, run_id: Any) -> RunState | None:
-        """Remove and return the run (None when unknown or already ended); remember it ended.
+        """Remove and return the run (None when unknown or already ended).
 
-        Runs sharing a reused id are not remembered: feedback by that id is ambiguous.
+        A root run is remembered in ``ended`` (for feedback after it ended); runs
+        sharing a reused id are not: feedback by that id would be ambiguous.
         """
         try:
             state = self._runs.pop(run_id, None)
         except TypeError:
             return None
         if state is not None and state.shadowed is None:
-            self.ended.add(run_id, state.span)
+            if state.root:
+                self.ended.add(run_id, state.span)
             return state
         with self._lock:
             if state is None:  # a reused id is being re-registered: look again when done

@@ -12,8 +12,9 @@ parented to the span it evaluates:
   span would be a trace of its own, one click away.
 
 Every numeric score is also a ``langchain.feedback.score`` histogram point by
-``gen_ai.evaluation.name``. Ended runs are found by run id for the most recent
-``ENDED_RUNS`` (10,000) runs of each handler.
+``gen_ai.evaluation.name``. Open runs are found by run id; ended ones if they
+were root runs (an invocation's top run: the ``run_id`` passed in its config),
+among the ``ENDED_RUNS`` (10,000) most recently ended per handler.
 """
 
 from __future__ import annotations
@@ -200,7 +201,8 @@ def record_feedback(
 
     Args:
         target: The run id (``UUID`` or its string) of a run traced in this
-            process, open or among the last 10,000 ended per handler; or, from any
+            process: any open run, or a root run (the ``run_id`` given in an
+            invocation's config) among the last 10,000 ended per handler; or, from any
             process, the evaluated span as a ``SpanContext``, a ``Span`` or a W3C
             ``traceparent`` string.
         name: What is evaluated, e.g. ``"helpfulness"`` or ``"user_thumbs"``
@@ -270,8 +272,9 @@ def _record(
     if state is None and context is None:
         warn_once(
             "feedback-unknown-run",
-            "record_feedback(): run %s is not known here (not traced by this process, or "
-            "ended longer ago than the last 10,000 runs); only the score histogram has it",
+            "record_feedback(): run %s is not known here (not traced by this process, not a "
+            "root run, or ended before the last 10,000 root runs); only the score histogram "
+            "has it",
             run_id,
         )
         return False

@@ -161,7 +161,8 @@ def test_langgraph_agent_stops_at_the_budget(telemetry: Telemetry) -> None:
     graph.add_node("agent", agent)
     graph.add_edge(START, "agent")
     graph.add_conditional_edges("agent", route)
-    app = graph.compile(name="budgeted")
+    app = graph.compile()
+    app.name = "budgeted"  # compile(name=...) needs langgraph >= 0.3
     handler = telemetry.handler()
     with track_usage(max_tokens=19 * 2, on_exceed="raise") as usage, pytest.raises(BudgetExceeded):
         app.invoke({"messages": [("user", "go")]}, config={"callbacks": [handler]})

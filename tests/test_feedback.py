@@ -152,6 +152,7 @@ def test_unknown_run_id_returns_false_and_keeps_the_score(
 ) -> None:
     """A run id nobody traced: False, a warning, and the score still counts (newest handler's)."""
     handler = telemetry.handler()
+    _safety._reported.discard("feedback-unknown-run")  # logged once per process
     with caplog.at_level(logging.WARNING, logger="otel_langchain"):
         assert record_feedback(uuid4(), "late", 1) is False
     assert any("not known here" in r.getMessage() for r in caplog.records)
@@ -208,3 +209,17 @@ def test_bad_arguments_raise_value_error_naming_them(
     """Bad arguments are the caller's: ValueError naming the argument."""
     with pytest.raises(ValueError, match=named):
         record_feedback(*args, **kwargs)
+
+
+def test_only_root_runs_are_remembered_after_they_end(telemetry: Telemetry) -> None:
+    """An ended inner run is not remembered (the bound holds invocations, not their steps)."""
+    handler = telemetry.handler()
+    inner: list[UUID] = []
+
+    def step(x: Any, config: Any) -> Any:
+        inner.append(config["callbacks"].parent_run_id)
+        return x
+
+    (_chain() | RunnableLambda(step)).invoke({"q": "x"}, config={"callbacks": [handler]})
+    assert record_feedback(inner[0], "step_score", 1) is False
+    assert len(handler._runs.ended) == 1

@@ -69,7 +69,8 @@ def test_langgraph_metadata_user_id(telemetry: Telemetry) -> None:
     graph = StateGraph(MessagesState)
     graph.add_node("agent", lambda state: {"messages": [model.invoke(state["messages"])]})
     graph.add_edge(START, "agent")
-    app = graph.compile(name="assistant")
+    app = graph.compile()
+    app.name = "assistant"  # compile(name=...) needs langgraph >= 0.3
     config = {
         "callbacks": [telemetry.handler(capture_user_id=True)],
         "configurable": {"thread_id": "t-1"},
