@@ -215,11 +215,15 @@ def _report_file(console: Console, args: argparse.Namespace, usage: Usage, rated
     out = shlex.quote(str(args.out))
     report = shlex.quote(str(args.out.with_suffix(".html")))
     console.print(f"\nWrote {args.out}. Next:")
-    console.print(f"  {command} view {out} --html {report}", markup=False, highlight=False)
+    # soft_wrap: a command is never broken across lines (rich 13 wraps at the console width).
+    console.print(
+        f"  {command} view {out} --html {report}", markup=False, highlight=False, soft_wrap=True
+    )
     console.print(
         f"  {command} replay {out} --endpoint http://localhost:4317",
         markup=False,
         highlight=False,
+        soft_wrap=True,
     )
 
 
