@@ -162,7 +162,7 @@ def test_unknown_run_id_returns_false_and_keeps_the_score(
 
 
 def test_ended_runs_are_bounded_oldest_first() -> None:
-    """The ended-run map keeps only the most recent runs."""
+    """The ended-run map keeps only the most recent runs, and their span contexts exactly."""
     ended = EndedRuns(limit=3)
     provider = TracerProvider()
     ids: list[UUID] = []
@@ -173,6 +173,13 @@ def test_ended_runs_are_bounded_oldest_first() -> None:
         ended.add(ids[-1], span)
     assert len(ended) == 3
     assert [ended.get(i) is not None for i in ids] == [False, False, True, True, True]
+    found = ended.get(ids[-1])
+    assert found is not None
+    assert (found.trace_id, found.span_id, found.trace_flags.sampled) == (
+        span.context.trace_id,
+        span.context.span_id,
+        True,
+    )
 
 
 def test_internal_failure_is_logged_not_raised(telemetry: Telemetry) -> None:
