@@ -92,6 +92,13 @@ LANGCHAIN_BUDGET_UNPRICED_CALLS: Final = "langchain.budget.unpriced_calls"
 LANGGRAPH_NODE: Final = "langgraph.node"
 LANGGRAPH_STEP: Final = "langgraph.step"
 
+# --- Links between runs ------------------------------------------------------
+LANGCHAIN_LINK_TYPE: Final = "langchain.link.type"
+LINK_TOOL_CALL: Final = "tool_call"  # execute_tool -> the chat span that asked for it
+LINK_TOOL_RESULT: Final = "tool_result"  # chat -> the execute_tool spans whose results it read
+LINK_FAN_IN: Final = "fan_in"  # graph node -> the parallel node runs of the step before
+LINK_RESUME: Final = "resume"  # graph run -> the run that ended in the interrupt it resumes
+
 # --- Events -----------------------------------------------------------------
 EVENT_FIRST_CHUNK: Final = "gen_ai.first_chunk"
 EVENT_RETRY: Final = "retry"

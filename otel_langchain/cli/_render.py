@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable, Mapping
 from typing import TextIO
 
 from rich.console import Console
@@ -13,7 +14,10 @@ from rich.tree import Tree
 
 from otel_langchain import _semconv as sc
 from otel_langchain.cli._summary import ModelRow, Summary, is_model_span, subtree_usage
-from otel_langchain.cli._trace_model import Span, Trace
+from otel_langchain.cli._trace_model import Span, SpanLink, Trace
+
+#: (trace id, span id) -> span: where link targets are looked up.
+SpanIndex = Mapping[tuple[str, str], Span]
 
 # Events already shown another way (errors) or too chatty for a tree line.
 _HIDDEN_EVENTS = frozenset({"exception", sc.EVENT_FIRST_CHUNK})
@@ -57,7 +61,29 @@ def format_usage(row: ModelRow) -> str:
     return text + f" · {format_cost(row.cost_usd)}"
 
 
-def _span_label(span: Span) -> Text:
+def span_index(traces: Iterable[Trace]) -> dict[tuple[str, str], Span]:
+    """Every span of ``traces`` by (trace id, span id)."""
+    return {(s.trace_id, s.span_id): s for t in traces for s in t.spans}
+
+
+def link_target(link: SpanLink, source: Span, index: SpanIndex) -> str:
+    """The linked span's name, with its trace when that is another one."""
+    target = index.get((link.trace_id, link.span_id))
+    where = "" if link.trace_id == source.trace_id else f" (trace {link.trace_id[:16]})"
+    if target is None:
+        return f"span {link.span_id[:16]}{where}, not in this file"
+    return target.name + where
+
+
+def links_text(span: Span, index: SpanIndex) -> str:
+    """``⇠ tool_call: chat gpt-4o`` per link type, the targets of each type in order."""
+    by_type: dict[str, list[str]] = {}
+    for link in span.links:
+        by_type.setdefault(link.link_type, []).append(link_target(link, span, index))
+    return "  ".join(f"⇠ {kind}: {', '.join(names)}" for kind, names in by_type.items())
+
+
+def _span_label(span: Span, index: SpanIndex) -> Text:
     label = Text()
     label.append(span.name, style="bold red" if span.is_error else "bold")
     label.append(f"  {format_duration(span.duration_s)}", style="cyan")
@@ -68,14 +94,16 @@ def _span_label(span: Span) -> Text:
     events = [e.name for e in span.events if e.name not in _HIDDEN_EVENTS]
     if events:
         label.append(f"  [{', '.join(events)}]", style="magenta")
+    if span.links:
+        label.append(f"  {links_text(span, index)}", style="yellow")
     if span.is_error:
         label.append(f"  ✗ {span.error_text}", style="red")
     return label
 
 
-def _add_children(node: Tree, span: Span) -> None:
+def _add_children(node: Tree, span: Span, index: SpanIndex) -> None:
     for child in span.children:
-        _add_children(node.add(_span_label(child)), child)
+        _add_children(node.add(_span_label(child, index)), child, index)
 
 
 def trace_title(trace: Trace) -> Text:
@@ -97,11 +125,17 @@ def trace_title(trace: Trace) -> Text:
     return title
 
 
-def trace_tree(trace: Trace) -> Tree:
-    """The trace as a rich tree; several roots hang under the title line."""
+def trace_tree(trace: Trace, index: SpanIndex | None = None) -> Tree:
+    """The trace as a rich tree; several roots hang under the title line.
+
+    Span links are marked on the span that carries them, naming the linked spans
+    found in ``index`` (default: this trace's spans).
+    """
+    if index is None:
+        index = span_index([trace])
     tree = Tree(trace_title(trace), guide_style="dim")
     for root in trace.roots:
-        _add_children(tree.add(_span_label(root)), root)
+        _add_children(tree.add(_span_label(root, index)), root, index)
     return tree
 
 
@@ -145,10 +179,17 @@ def summary_line(summary: Summary) -> str:
     )
 
 
-def print_report(console: Console, traces: list[Trace], summary: Summary) -> None:
-    """Print every trace tree, then the usage table and the counts line."""
+def print_report(
+    console: Console, traces: list[Trace], summary: Summary, index: SpanIndex | None = None
+) -> None:
+    """Print every trace tree, then the usage table and the counts line.
+
+    Link targets are looked up in ``index`` (default: the spans of ``traces``).
+    """
+    if index is None:
+        index = span_index(traces)
     for trace in traces:
-        console.print(trace_tree(trace))
+        console.print(trace_tree(trace, index))
         console.print()
     console.print(summary_table(summary))
     console.print(summary_line(summary))

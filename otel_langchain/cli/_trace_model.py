@@ -45,6 +45,21 @@ class SpanEvent:
 
 
 @dataclass
+class SpanLink:
+    """A span link: the linked span's ids and the link's attributes."""
+
+    trace_id: str
+    span_id: str
+    attributes: dict[str, Any]
+
+    @property
+    def link_type(self) -> str:
+        """``langchain.link.type`` (``tool_call``, ``resume``, ...), else ``"link"``."""
+        value = self.attributes.get(sc.LANGCHAIN_LINK_TYPE)
+        return str(value) if value else "link"
+
+
+@dataclass
 class Span:
     """One span, with its children once the trace is assembled."""
 
@@ -60,6 +75,7 @@ class Span:
     status_code: int = 0
     status_message: str = ""
     events: list[SpanEvent] = field(default_factory=list)
+    links: list[SpanLink] = field(default_factory=list)
     children: list[Span] = field(default_factory=list)
 
     @property
@@ -191,6 +207,14 @@ def _span(raw: Mapping[str, Any], resource: dict[str, Any]) -> Span:
                 attributes=attributes(e.get("attributes", [])),
             )
             for e in raw.get("events", [])
+        ],
+        links=[
+            SpanLink(
+                trace_id=str(link.get("traceId", "")).lower(),
+                span_id=str(link.get("spanId", "")).lower(),
+                attributes=attributes(link.get("attributes", [])),
+            )
+            for link in raw.get("links", [])
         ],
     )
 

@@ -14,7 +14,15 @@ from importlib import resources
 from typing import Any
 
 from otel_langchain import _semconv as sc
-from otel_langchain.cli._render import format_cost, format_duration, format_usage, summary_line
+from otel_langchain.cli._render import (
+    SpanIndex,
+    format_cost,
+    format_duration,
+    format_usage,
+    link_target,
+    span_index,
+    summary_line,
+)
 from otel_langchain.cli._summary import ModelRow, Summary, is_model_span, subtree_usage, summarize
 from otel_langchain.cli._trace_model import Span, Trace, TraceFile
 
@@ -33,7 +41,23 @@ def _category(span: Span) -> str:
     return _CATEGORIES.get(str(op), "chain")
 
 
-def _span_dict(span: Span, depth: int, origin_ns: int) -> dict[str, Any]:
+def _links(span: Span, index: SpanIndex) -> list[dict[str, Any]]:
+    """The span's links, each with its type and the linked span's name and trace."""
+    return [
+        {
+            "type": link.link_type,
+            "trace_id": link.trace_id,
+            "span_id": link.span_id,
+            "target": link_target(link, span, index),
+            "same_trace": link.trace_id == span.trace_id,
+            "found": (link.trace_id, link.span_id) in index,
+            "attributes": link.attributes,
+        }
+        for link in span.links
+    ]
+
+
+def _span_dict(span: Span, depth: int, origin_ns: int, index: SpanIndex) -> dict[str, Any]:
     return {
         "id": span.span_id,
         "name": span.name,
@@ -48,22 +72,23 @@ def _span_dict(span: Span, depth: int, origin_ns: int) -> dict[str, Any]:
             {"name": e.name, "t_ms": (e.time_ns - origin_ns) / 1e6, "attributes": e.attributes}
             for e in span.events
         ],
+        "links": _links(span, index),
     }
 
 
-def _flatten(trace: Trace) -> list[dict[str, Any]]:
+def _flatten(trace: Trace, index: SpanIndex) -> list[dict[str, Any]]:
     """Spans in tree order (depth first), each with its depth."""
     origin = trace.start_ns
     rows: list[dict[str, Any]] = []
     stack: list[tuple[Span, int]] = [(root, 0) for root in reversed(trace.roots)]
     while stack:
         span, depth = stack.pop()
-        rows.append(_span_dict(span, depth, origin))
+        rows.append(_span_dict(span, depth, origin, index))
         stack.extend((child, depth + 1) for child in reversed(span.children))
     return rows
 
 
-def _trace_dict(trace: Trace) -> dict[str, Any]:
+def _trace_dict(trace: Trace, index: SpanIndex) -> dict[str, Any]:
     usage = ModelRow(model="trace")
     for root in trace.roots:
         usage.merge(subtree_usage(root))
@@ -82,7 +107,7 @@ def _trace_dict(trace: Trace) -> dict[str, Any]:
         "meta": " · ".join(meta),
         "errors": sum(1 for s in trace.spans if s.is_error),
         "duration_ms": (trace.end_ns - trace.start_ns) / 1e6,
-        "spans": _flatten(trace),
+        "spans": _flatten(trace, index),
     }
 
 
@@ -130,9 +155,11 @@ def _script_json(value: object) -> str:
 def render_html(data: TraceFile, *, title: str) -> str:
     """The report page for ``data`` as one HTML string."""
     summary = summarize(data)
+    index = span_index(data.traces)
     payload = {
         "span_count": summary.spans,
-        "traces": [_trace_dict(trace) for trace in data.traces],
+        "link_count": sum(len(span.links) for span in data.spans),
+        "traces": [_trace_dict(trace, index) for trace in data.traces],
     }
     fills = {
         "TITLE": html.escape(title),

@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 
 from otel_langchain.cli._common import CliError
-from otel_langchain.cli._render import make_console, print_report
+from otel_langchain.cli._render import make_console, print_report, span_index
 from otel_langchain.cli._summary import summarize
 from otel_langchain.cli._trace_model import TraceFile, TraceFileError, read_trace_file
 
@@ -53,7 +53,8 @@ def show(
 ) -> None:
     """Print trees (the first ``limit``, or none) and the usage summary for ``data``."""
     traces = data.traces if limit is None else data.traces[: max(limit, 0)]
-    print_report(console, traces if trees else [], summarize(data))
+    index = span_index(data.traces)
+    print_report(console, traces if trees else [], summarize(data), index)
     if trees and len(traces) < len(data.traces):
         console.print(f"({len(data.traces) - len(traces)} more traces not shown)")
 

@@ -2,8 +2,10 @@
 
 Run ``python tests/cli/make_fixture.py``. The spans mimic what the handler
 emits for a small agent (a model call, a failing then retried tool, a
-retrieval) and are encoded the way the SDK's OTLP exporters encode them, then
-printed with protobuf's JSON mapping and hex ids, as the Collector writes them.
+retrieval, the links between tool calls and the model calls around them, and
+a second run that resumes the first) and are encoded the way the SDK's OTLP
+exporters encode them, then printed with protobuf's JSON mapping and hex ids,
+as the Collector writes them.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode
 
 OUT = Path(__file__).parent / "data" / "small.jsonl"
 
@@ -41,8 +43,16 @@ def _hex_ids(node: Any) -> Any:
     return node
 
 
-def _chat(tracer: Any, tokens: tuple[int, int], cost: float | None) -> None:
-    with tracer.start_as_current_span("chat gpt-4o-mini", kind=SpanKind.CLIENT) as span:
+def _link(context: SpanContext, link_type: str) -> Link:
+    return Link(context, {"langchain.link.type": link_type})
+
+
+def _chat(
+    tracer: Any, tokens: tuple[int, int], cost: float | None, links: list[Link]
+) -> SpanContext:
+    with tracer.start_as_current_span(
+        "chat gpt-4o-mini", kind=SpanKind.CLIENT, links=links
+    ) as span:
         span.set_attributes(
             {
                 "gen_ai.operation.name": "chat",
@@ -59,14 +69,16 @@ def _chat(tracer: Any, tokens: tuple[int, int], cost: float | None) -> None:
         else:
             span.set_attribute("langchain.llm.cost_usd", cost)
         time.sleep(0.003)
+    return span.get_span_context()
 
 
-def _agent_run(tracer: Any, fail_tool: bool) -> None:
-    with tracer.start_as_current_span("invoke_agent support_agent") as agent:
+def _agent_run(tracer: Any, fail_tool: bool, resumes: SpanContext | None) -> SpanContext:
+    links = [] if resumes is None else [_link(resumes, "resume")]
+    with tracer.start_as_current_span("invoke_agent support_agent", links=links) as agent:
         agent.set_attributes(
             {"gen_ai.operation.name": "invoke_agent", "langchain.run.type": "chain"}
         )
-        _chat(tracer, (120, 18), 0.0000288)
+        asked = _chat(tracer, (120, 18), 0.0000288, [])
         if fail_tool:
             with tracer.start_as_current_span(
                 "execute_tool get_weather", record_exception=False, set_status_on_exception=False
@@ -81,7 +93,9 @@ def _agent_run(tracer: Any, fail_tool: bool) -> None:
                 tool.record_exception(ConnectionError("weather service timed out"))
                 tool.set_status(Status(StatusCode.ERROR, "weather service timed out"))
             agent.add_event("retry", {"attempt": 1})
-        with tracer.start_as_current_span("execute_tool search_docs") as tool:
+        with tracer.start_as_current_span(
+            "execute_tool search_docs", links=[_link(asked, "tool_call")]
+        ) as tool:
             tool.set_attributes(
                 {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "search_docs"}
             )
@@ -91,7 +105,9 @@ def _agent_run(tracer: Any, fail_tool: bool) -> None:
                     {"gen_ai.operation.name": "retrieval", "langchain.run.type": "retriever"}
                 )
                 time.sleep(0.001)
-        _chat(tracer, (210, 42), None if fail_tool else 0.0000567)
+        result = _link(tool.get_span_context(), "tool_result")
+        _chat(tracer, (210, 42), None if fail_tool else 0.0000567, [result])
+    return agent.get_span_context()
 
 
 def main() -> None:
@@ -105,8 +121,8 @@ def main() -> None:
     meters.get_meter("otel_langchain").create_counter("langchain.llm.cost", unit="{USD}").add(
         0.0001
     )
-    _agent_run(tracer, fail_tool=True)
-    _agent_run(tracer, fail_tool=False)
+    first = _agent_run(tracer, fail_tool=True, resumes=None)
+    _agent_run(tracer, fail_tool=False, resumes=first)
     spans = MessageToDict(encode_spans(exporter.get_finished_spans()))
     metrics = MessageToDict(encode_metrics(reader.get_metrics_data()))
     OUT.write_text(json.dumps(_hex_ids(spans)) + "\n" + json.dumps(metrics) + "\n")

@@ -61,6 +61,11 @@ def test_waterfall_renders_in_headless_chromium(fixture_file: Path, tmp_path: Pa
     attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', body.group(1)))
     assert attrs["data-js-errors"] == ""
     assert attrs["data-rendered-bars"] == attrs["data-expected-bars"] == "11"
+    # 4 tool_call / tool_result links drawn as arrows, 1 resume link into the other trace.
+    assert attrs["data-rendered-links"] == attrs["data-expected-links"] == "5"
+    assert len(re.findall(r'<line class="link tool_call"', dom)) == 2
+    assert len(re.findall(r'<line class="link tool_result"', dom)) == 2
+    assert "⇠ resume" in dom
     assert len(re.findall(r'<div class="bar ', dom)) == 11
     assert len(re.findall(r'<div class="bar tool error"', dom)) == 1
     assert dom.count('class="row error"') == 1
@@ -79,3 +84,31 @@ def test_error_details_open_in_headless_chromium(fixture_file: Path, tmp_path: P
     assert dom.count('class="detail error"') == 1
     assert "Error: ConnectionError: weather service timed out" in dom
     assert "gen_ai.tool.name" in dom and "Event exception at +" in dom
+
+
+@pytest.mark.integration
+def test_link_details_name_the_linked_span_in_headless_chromium(
+    fixture_file: Path, tmp_path: Path
+) -> None:
+    """A span's detail panel lists its links by type and the linked span's name."""
+    binary = _chromium()
+    text = fixture_file.read_text()
+    # Mark the linking spans failed, so #open-errors opens their detail panels.
+    data = [json.loads(line) for line in text.splitlines()]
+    for rs in data[0]["resourceSpans"]:
+        for ss in rs["scopeSpans"]:
+            for span in ss["spans"]:
+                if span.get("links"):
+                    span["status"] = {"code": 2, "message": "marked"}
+    path = tmp_path / "links.jsonl"
+    path.write_text("\n".join(json.dumps(d) for d in data) + "\n")
+    out = tmp_path / "report.html"
+    assert main(["view", str(path), "--html", str(out)]) == 0
+    dom = dump_dom(binary, out, fragment="open-errors")
+    assert 'data-js-errors=""' in dom
+    assert dom.count("Link tool_call ⇠ ") == 2
+    assert dom.count("Link tool_result ⇠ ") == 2
+    assert '<a class="jump">execute_tool search_docs</a>' in dom
+    assert re.search(
+        r"Link resume ⇠ <a class=\"jump\">invoke_agent support_agent \(trace [0-9a-f]{16}\)", dom
+    )

@@ -36,6 +36,40 @@ def test_view_prints_trees_and_usage_summary(
     assert "2 traces, 11 spans, 1 error span, 1 metric point" in out
 
 
+def test_view_marks_span_links_with_the_linked_span(
+    fixture_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each linking span names its link type and the linked span, other traces included."""
+    assert main(["view", str(fixture_file), "--no-color"]) == 0
+    lines = _lines(capsys.readouterr().out)
+    tools = [line for line in lines if "── execute_tool search_docs" in line]
+    assert len(tools) == 2 and all("⇠ tool_call: chat gpt-4o-mini" in t for t in tools)
+    results = [line for line in lines if "⇠ tool_result: execute_tool search_docs" in line]
+    assert len(results) == 2 and all("chat gpt-4o-mini" in r for r in results)
+    first, _ = [line.split()[1] for line in lines if line.startswith("trace ")]
+    resumed = [line for line in lines if "⇠ resume:" in line]
+    assert len(resumed) == 1
+    assert f"⇠ resume: invoke_agent support_agent (trace {first})" in resumed[0]
+
+
+def test_view_names_link_targets_missing_from_the_file(
+    fixture_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A link to a span the file does not hold is shown by id, not dropped."""
+    first, *rest = fixture_file.read_text().splitlines()
+    doc = json.loads(first)
+    for rs in doc["resourceSpans"]:
+        for ss in rs["scopeSpans"]:
+            for span in ss["spans"]:
+                for link in span.get("links", []):
+                    link["spanId"] = "00000000deadbeef"
+    path = tmp_path / "missing.jsonl"
+    path.write_text("\n".join([json.dumps(doc), *rest]) + "\n")
+    assert main(["view", str(path), "--no-color"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("span 00000000deadbeef, not in this file") == 4
+
+
 def test_view_summary_only_and_limit(
     fixture_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
