@@ -86,3 +86,24 @@ def test_bad_argument_is_refused(telemetry: Telemetry) -> None:
     """capture_user_id must be a bool or None."""
     with pytest.raises(ValueError, match="capture_user_id"):
         telemetry.handler(capture_user_id="yes")
+
+
+def test_instrumentor_passes_the_new_settings(telemetry: Telemetry) -> None:
+    """opentelemetry-instrument's entry point accepts capture_user_id and dedupe."""
+    from otel_langchain import LangChainInstrumentor
+    from otel_langchain.instrumentation import instrumented_handler
+
+    instrumentor = LangChainInstrumentor()
+    instrumentor.instrument(
+        tracer_provider=telemetry.tracer_provider,
+        meter_provider=telemetry.meter_provider,
+        capture_user_id=True,
+        dedupe=False,
+    )
+    try:
+        handler = instrumented_handler()
+        assert handler is not None
+        assert handler._user_ids is True
+        assert handler._finisher.dedupe is None
+    finally:
+        instrumentor.uninstrument()
