@@ -1,5 +1,7 @@
 """Pure functions: LangChain callback payloads -> semconv attribute values.
 
+Strings are bounded here and scrubbed by the recording layer (``_record``).
+
 Every function here accepts whatever LangChain (or a third-party integration)
 hands it and returns ``None``/empty for shapes it does not know; none raises on
 odd input (property-tested).
@@ -14,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from otel_langchain import _semconv as sc
-from otel_langchain._content import is_secret_key, scrub
+from otel_langchain._scrub import is_secret_key, learn, scrub_head
 
 _LLM_TYPE_PROVIDERS = {
     "openai": "openai",
@@ -205,7 +207,7 @@ def common(
         sc.LANGCHAIN_RUN_NAME: name,
     }
     if tags:
-        clean = [scrub(t) for t in tags if isinstance(t, str) and not t.startswith(_INTERNAL_TAGS)]
+        clean = [t for t in tags if isinstance(t, str) and not t.startswith(_INTERNAL_TAGS)]
         if clean:
             attrs[sc.LANGCHAIN_RUN_TAGS] = clean
     if metadata:
@@ -228,7 +230,7 @@ def _metadata_attrs(metadata: Mapping[str, Any], attrs: dict[str, Any], user_ids
     if user_ids:
         user = _identifier(metadata, _USER_KEYS)
         if user is not None:
-            attrs[sc.USER_ID] = scrub(user)[:256]
+            attrs[sc.USER_ID] = scrub_head(user, 256)[0]
     node = metadata.get("langgraph_node")
     if isinstance(node, str):
         attrs[sc.LANGGRAPH_NODE] = node
@@ -236,14 +238,15 @@ def _metadata_attrs(metadata: Mapping[str, Any], attrs: dict[str, Any], user_ids
     if isinstance(step, int) and not isinstance(step, bool):
         attrs[sc.LANGGRAPH_STEP] = step
     for key, value in metadata.items():
-        if (
-            not isinstance(key, str)
-            or key.startswith(_INTERNAL_METADATA)
-            or key in _RESERVED_KEYS
-            or is_secret_key(key)
-        ):
+        if not isinstance(key, str) or key.startswith(_INTERNAL_METADATA) or key in _RESERVED_KEYS:
+            continue
+        if is_secret_key(key):
+            if isinstance(value, str):
+                learn((value,), recent=True)  # masked wherever else it shows up
             continue
         if isinstance(value, str):
-            attrs[sc.LANGCHAIN_METADATA_PREFIX + key] = scrub(value)[:1024]
+            attrs[sc.LANGCHAIN_METADATA_PREFIX + key] = (
+                value if len(value) <= 1024 else scrub_head(value, 1024)[0]
+            )
         elif isinstance(value, (bool, int, float)):
             attrs[sc.LANGCHAIN_METADATA_PREFIX + key] = value

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
 from otel_langchain._finish import Finisher
 from otel_langchain._runs import RunRegistry, RunState
@@ -45,7 +46,9 @@ def enforce(
         if exceeded is None:
             continue
         action = tracker.on_exceed
-        state.span.add_event(sc.EVENT_BUDGET_EXCEEDED, exceeded_attributes(exceeded, action))
+        record.add_event(
+            state.span, sc.EVENT_BUDGET_EXCEEDED, exceeded_attributes(exceeded, action)
+        )
         metric_attrs: dict[str, Any] = {
             sc.LANGCHAIN_BUDGET_LIMIT: exceeded.limit,
             sc.LANGCHAIN_BUDGET_ACTION: action,
@@ -54,7 +57,7 @@ def enforce(
             metric_attrs[sc.GEN_AI_PROVIDER_NAME] = state.provider
         if state.model:
             metric_attrs[sc.GEN_AI_REQUEST_MODEL] = state.model
-        finisher.metrics.budget_exceeded.add(1, metric_attrs)
+        record.add(finisher.metrics.budget_exceeded, 1, metric_attrs)
         if action == "raise" and refusal is None:
             refusal = exceeded
     if refusal is not None:

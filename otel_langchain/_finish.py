@@ -6,12 +6,11 @@ from asyncio import CancelledError
 from time import perf_counter
 from typing import Any
 
-from opentelemetry.trace import Status, StatusCode
-
 from otel_langchain import _llm_result as result
 from otel_langchain import _messages as messages
+from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
-from otel_langchain._content import ContentPolicy, safe_str, scrub
+from otel_langchain._content import ContentPolicy, safe_str
 from otel_langchain._context import leave_run
 from otel_langchain._dedupe import (
     ProviderSpanWatch,
@@ -76,7 +75,7 @@ class Finisher:
         error_type: str | None = None
         try:
             if extra and state.span.is_recording():
-                state.span.set_attributes(extra)
+                record.set_attributes(state.span, extra)
             if error is not None:
                 error_type = self._record_error(state, error)
         finally:
@@ -88,7 +87,7 @@ class Finisher:
             attrs = {sc.LANGCHAIN_RUN_TYPE: state.run_type, sc.LANGCHAIN_RUN_NAME: state.name}
             if error_type is not None:
                 attrs[sc.ERROR_TYPE] = error_type
-            self._metrics.run_duration.record(perf_counter() - state.started_at, attrs)
+            record.record(self._metrics.run_duration, perf_counter() - state.started_at, attrs)
         finally:
             if self.dedupe is not None and state.operation is not None:
                 self.dedupe.unwatch(state.span.get_span_context().span_id)
@@ -98,24 +97,24 @@ class Finisher:
     def _record_error(self, state: RunState, error: BaseException) -> str | None:
         span = state.span
         if is_cancellation(error):
-            span.set_attribute(sc.LANGCHAIN_RUN_CANCELLED, True)
+            record.set_attribute(span, sc.LANGCHAIN_RUN_CANCELLED, True)
             return None
         error_type = type(error).__name__
         if _is_control_flow(error):
-            span.set_attribute(sc.LANGCHAIN_RUN_CONTROL_FLOW, error_type)
+            record.set_attribute(span, sc.LANGCHAIN_RUN_CONTROL_FLOW, error_type)
             return None
-        span.set_attribute(sc.ERROR_TYPE, error_type)
-        span.set_status(Status(StatusCode.ERROR, scrub(f"{error_type}: {safe_str(error)}")[:1024]))
+        record.set_attribute(span, sc.ERROR_TYPE, error_type)
+        record.set_error(span, f"{error_type}: {safe_str(error)}")
         if span.is_recording():
-            span.add_event(sc.EVENT_EXCEPTION, exception_attributes(error))
+            record.add_event(span, sc.EVENT_EXCEPTION, exception_attributes(error))
         return error_type
 
     def evict(self, state: RunState, reason: str) -> None:
         """End a run LangChain did not end, for ``reason``: ERROR, ``error.type`` = reason."""
         span = state.span
         try:
-            span.set_attribute(sc.ERROR_TYPE, reason)
-            span.set_status(Status(StatusCode.ERROR, _END_REASONS.get(reason, reason)))
+            record.set_attribute(span, sc.ERROR_TYPE, reason)
+            record.set_error(span, _END_REASONS.get(reason, reason))
         finally:
             if self.dedupe is not None and state.operation is not None:
                 self.dedupe.unwatch(span.get_span_context().span_id)
@@ -139,13 +138,15 @@ class Finisher:
     ) -> float:
         now = perf_counter()
         if duration:
-            self._metrics.duration.record(now - state.started_at, attrs)
+            record.record(self._metrics.duration, now - state.started_at, attrs)
         if state.first_chunk_at is not None:
             ttfc = state.first_chunk_at - state.started_at
-            self._metrics.ttfc.record(ttfc, attrs)
+            record.record(self._metrics.ttfc, ttfc, attrs)
             if state.span.is_recording():
-                state.span.set_attribute(sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, ttfc)
-                state.span.set_attribute(sc.GEN_AI_REQUEST_STREAM, True)
+                record.set_attributes(
+                    state.span,
+                    {sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: ttfc, sc.GEN_AI_REQUEST_STREAM: True},
+                )
         return now
 
     def close_model(self, state: RunState, response: Any) -> None:
@@ -213,8 +214,12 @@ class Finisher:
             cache_write_tokens=usage.cache_creation or 0,
         )
         output_cost = price.cost(input_tokens=0, output_tokens=usage.output or 0)
-        self._metrics.cost.add(input_cost, {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_INPUT})
-        self._metrics.cost.add(output_cost, {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT})
+        record.add(
+            self._metrics.cost, input_cost, {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_INPUT}
+        )
+        record.add(
+            self._metrics.cost, output_cost, {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT}
+        )
         return input_cost + output_cost
 
     @staticmethod
@@ -260,6 +265,6 @@ class Finisher:
             attrs[sc.LANGCHAIN_COST_USD] = cost
         if self._content.enabled:
             attrs[sc.GEN_AI_OUTPUT_MESSAGES] = messages.output_messages(
-                response, reasons, self._content.text
+                response, reasons, self._content
             )
         return attrs

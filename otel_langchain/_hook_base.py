@@ -10,6 +10,7 @@ from opentelemetry import context as context_api
 from opentelemetry.trace import SpanKind, Tracer
 
 from otel_langchain import _attributes as attributes
+from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
 from otel_langchain._collected import deferred, end_deferred
 from otel_langchain._content import ContentPolicy
@@ -27,7 +28,7 @@ def _note_retry(parent: RunState, tags: list[str]) -> None:
         if isinstance(tag, str) and tag.startswith(_RETRY_TAG):
             attempt = tag[len(_RETRY_TAG) :]
             if attempt.isdigit() and int(attempt) > 1:
-                parent.span.add_event(sc.EVENT_RETRY, {sc.RETRY_ATTEMPT: int(attempt) - 1})
+                record.add_event(parent.span, sc.EVENT_RETRY, {sc.RETRY_ATTEMPT: int(attempt) - 1})
             return
 
 
@@ -35,8 +36,8 @@ def _name_as_agent(graph: RunState) -> None:
     """A graph's root run recognised by its first node run: rename its span."""
     graph.maybe_graph = False
     span_name, attrs = attributes.agent(graph.name)
-    graph.span.update_name(span_name)
-    graph.span.set_attributes(attrs)
+    record.rename(graph.span, span_name)
+    record.set_attributes(graph.span, attrs)
 
 
 class HookBase:
@@ -79,11 +80,12 @@ class HookBase:
             if parent.maybe_graph and sc.LANGGRAPH_NODE in attrs:
                 _name_as_agent(parent)
         current = context_api.get_current()
-        span = self._tracer.start_span(
+        span = record.start_span(
+            self._tracer,
             span_name,
             context=parent.ctx if parent is not None else current,
             kind=kind,
-            attributes=attrs,
+            attrs=attrs,
         )
         ctx, token = enter_run(span, current)
         state = RunState(span, ctx, token, current, run_type, name, now)

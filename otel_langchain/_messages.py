@@ -1,19 +1,27 @@
 """LangChain messages -> the GenAI semconv message schema (``gen_ai.*.messages``).
 
-Only called when content capture is on. Every text goes through the content
-policy (credential scrubbing, the user's ``redact``, truncation) before it is
-serialized.
+Only called when content capture is on. Messages and their parts are produced
+lazily and serialized by the bounded writer, so a long history costs what the
+limit allows. Every text goes through the content policy (scrubbing, the user's
+``redact``, the length limit) as it is written.
+
+Provider content blocks are mapped to semconv parts (v1.41 JSON schema): text,
+reasoning (Anthropic ``thinking``, OpenAI reasoning summaries), tool calls and
+tool results (Anthropic ``tool_use`` / ``tool_result``), server tool calls and
+their results, and media as ``blob`` (inline data), ``uri`` or ``file`` parts
+(Anthropic ``image`` / ``document``, OpenAI ``image_url`` / ``input_audio`` /
+``file``, LangChain's standard blocks). A block that repeats one of the
+message's ``tool_calls`` is left out; an unknown block keeps its fields as a
+generic part, and a block with nothing but a type is dropped.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from otel_langchain._content import drop_secrets, safe_str
-
-Text = Callable[[str], str]
+from otel_langchain._content import ContentPolicy, Piece, safe_str
+from otel_langchain._record import Captured
 
 _ROLES = {
     "human": "user",
@@ -27,117 +35,349 @@ _ROLES = {
     "function": "tool",
     "developer": "system",
 }
+_TEXT_BLOCKS = frozenset({"text", "text-plain", "input_text", "output_text"})
+_REASONING_BLOCKS = frozenset({"reasoning", "thinking"})
+_DROPPED_BLOCKS = frozenset({"redacted_thinking", "tool_call_chunk", "invalid_tool_call"})
+_CALL_BLOCKS = frozenset({"tool_use", "tool_call", "function_call"})
+_SERVER_CALL_BLOCKS = frozenset({"server_tool_use", "server_tool_call"})
+_MEDIA_BLOCKS = {"image": "image", "audio": "audio", "video": "video", "file": None}
+_MEDIA_BLOCKS["document"] = None
 
 
-def _parts(content: Any, text: Text) -> list[dict[str, Any]]:
-    if isinstance(content, str):
-        return [{"type": "text", "content": text(content)}] if content else []
-    parts: list[dict[str, Any]] = []
-    if isinstance(content, list):
+class _Builder:
+    """Builds message dicts for one attribute; strings pass through the policy."""
+
+    __slots__ = ("policy",)
+
+    def __init__(self, policy: ContentPolicy) -> None:
+        self.policy = policy
+
+    def text(self, value: Any) -> Piece:
+        return self.policy.piece(value if isinstance(value, str) else safe_str(value))
+
+    def data(self, value: Any, budget: list[int], depth: int = 0) -> Any:
+        """A JSON-ready copy of tool arguments / results, texts through the policy (bounded)."""
+        budget[0] -= 1
+        if budget[0] < 0 or depth > 12:
+            return "..."
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, Mapping):
+            out: dict[Any, Any] = {}
+            for key, item in value.items():
+                out[key] = self.data(item, budget, depth + 1)
+                if budget[0] < 0:
+                    break
+            return out
+        if isinstance(value, (list, tuple)):
+            items = []
+            for item in value:
+                items.append(self.data(item, budget, depth + 1))
+                if budget[0] < 0:
+                    break
+            return items
+        return value
+
+    def budget(self) -> list[int]:
+        return [self.policy.limit]
+
+    # -- parts -------------------------------------------------------------------------
+
+    def parts(self, content: Any, call_ids: frozenset[str]) -> Iterator[dict[str, Any]]:
+        if isinstance(content, str):
+            if content:
+                yield {"type": "text", "content": self.text(content)}
+            return
+        if not isinstance(content, list):
+            return
         for block in content:
             if isinstance(block, str):
-                parts.append({"type": "text", "content": text(block)})
+                if block:
+                    yield {"type": "text", "content": self.text(block)}
             elif isinstance(block, Mapping):
-                kind = block.get("type")
-                if kind == "text" and isinstance(block.get("text"), str):
-                    parts.append({"type": "text", "content": text(block["text"])})
-                elif kind in ("reasoning", "thinking"):
-                    body = block.get("reasoning") or block.get("thinking") or ""
-                    parts.append({"type": "reasoning", "content": text(safe_str(body))})
-                elif isinstance(kind, str):
-                    parts.append({"type": kind})
-    return parts
+                part = self.block(block, call_ids)
+                if part is not None:
+                    yield part
+
+    def block(self, block: Mapping[str, Any], call_ids: frozenset[str]) -> dict[str, Any] | None:
+        kind = block.get("type")
+        if not isinstance(kind, str) or kind in _DROPPED_BLOCKS:
+            return None
+        if kind in _TEXT_BLOCKS:
+            body = block.get("text")
+            return {"type": "text", "content": self.text(body)} if body else None
+        if kind in _REASONING_BLOCKS:
+            body = _reasoning_text(block)
+            return {"type": "reasoning", "content": self.text(body)} if body else None
+        if kind == "refusal":
+            body = block.get("refusal")
+            return {"type": "refusal", "content": self.text(body)} if body else None
+        if kind in _CALL_BLOCKS:
+            if block.get("id") in call_ids:
+                return None  # the same call is a tool_call part from message.tool_calls
+            args = block.get("input", block.get("args", block.get("arguments")))
+            return _tool_call(block.get("id"), block.get("name"), self.data(args, self.budget()))
+        if kind == "tool_result":
+            return {
+                "type": "tool_call_response",
+                "id": _opt_str(block.get("tool_use_id")),
+                "response": self.data(_result_text(block.get("content")), self.budget()),
+            }
+        return self.other_block(kind, block)
+
+    def other_block(self, kind: str, block: Mapping[str, Any]) -> dict[str, Any] | None:
+        if kind in _SERVER_CALL_BLOCKS:
+            args = block.get("input", block.get("args"))
+            return {
+                "type": "server_tool_call",
+                "id": _opt_str(block.get("id")),
+                "name": _opt_str(block.get("name")),
+                "server_tool_call": {
+                    "type": _opt_str(block.get("name")) or "unknown",
+                    "arguments": self.data(args, self.budget()),
+                },
+            }
+        if kind == "server_tool_result" or kind.endswith("_tool_result"):
+            output = block.get("output", block.get("content"))
+            return {
+                "type": "server_tool_call_response",
+                "id": _opt_str(block.get("tool_use_id", block.get("tool_call_id"))),
+                "server_tool_call_response": {
+                    "type": kind,
+                    "content": self.data(output, self.budget()),
+                },
+            }
+        media = _media(kind, block)
+        if media is not None:
+            return media
+        # Unknown: keep what it carries (the writer drops credential keys, bounds it).
+        rest = {k: v for k, v in block.items() if k != "type"}
+        if not rest:
+            return None
+        return {"type": kind, **self.data(rest, self.budget())}
+
+    # -- messages ---------------------------------------------------------------------
+
+    def message(self, msg: Any) -> dict[str, Any]:
+        kind = getattr(msg, "type", None)
+        role = _ROLES.get(kind, "user") if isinstance(kind, str) else "user"
+        if kind == "chat":
+            role = safe_str(getattr(msg, "role", "user"))
+        content = getattr(msg, "content", msg if isinstance(msg, str) else None)
+        if role == "tool":
+            result = _result_text(content)
+            return {
+                "role": "tool",
+                "parts": [
+                    {
+                        "type": "tool_call_response",
+                        "id": _opt_str(getattr(msg, "tool_call_id", None)),
+                        "response": self.text(result)
+                        if isinstance(result, str)
+                        else self.data(result, self.budget()),
+                    }
+                ],
+            }
+        calls = getattr(msg, "tool_calls", None)
+        calls = [c for c in calls if isinstance(c, Mapping)] if isinstance(calls, list) else []
+        call_ids = frozenset(c["id"] for c in calls if isinstance(c.get("id"), str))
+        return {
+            "role": role,
+            "parts": _chain(self.parts(content, call_ids), self.tool_calls(calls)),
+        }
+
+    def tool_calls(self, calls: list[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+        for call in calls:
+            yield _tool_call(
+                call.get("id"), call.get("name"), self.data(call.get("args"), self.budget())
+            )
+
+
+def _chain(*parts: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for group in parts:
+        yield from group
 
 
 def _opt_str(value: Any) -> str | None:
     return value if value is None or isinstance(value, str) else safe_str(value)
 
 
-def _texts(value: Any, text: Text) -> Any:
-    """Apply the content policy to every string inside a JSON-ready value."""
-    if isinstance(value, str):
-        return text(value)
-    if isinstance(value, dict):
-        return {k: _texts(v, text) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_texts(v, text) for v in value]
-    return value
+def _tool_call(call_id: Any, name: Any, arguments: Any) -> dict[str, Any]:
+    return {
+        "type": "tool_call",
+        "id": _opt_str(call_id),
+        "name": _opt_str(name),
+        "arguments": arguments,
+    }
 
 
-def _tool_calls(message: Any, text: Text) -> list[dict[str, Any]]:
-    calls = getattr(message, "tool_calls", None)
-    if not isinstance(calls, list):
-        return []
-    return [
-        {
-            "type": "tool_call",
-            "id": _opt_str(call.get("id")),
-            "name": _opt_str(call.get("name")),
-            "arguments": _texts(drop_secrets(call.get("args")), text),
-        }
-        for call in calls
-        if isinstance(call, Mapping)
-    ]
+def _reasoning_text(block: Mapping[str, Any]) -> str:
+    body = block.get("reasoning") or block.get("thinking")
+    if isinstance(body, str):
+        return body
+    summary = block.get("summary")  # OpenAI Responses: [{"type": "summary_text", "text": ...}]
+    if isinstance(summary, list):
+        return "\n".join(
+            s["text"]
+            for s in summary[:64]
+            if isinstance(s, Mapping) and isinstance(s.get("text"), str)
+        )
+    return "" if body is None else safe_str(body)
 
 
-def message(msg: Any, text: Text) -> dict[str, Any]:
-    """One LangChain message as a semconv chat message."""
-    kind = getattr(msg, "type", None)
-    role = _ROLES.get(kind, "user") if isinstance(kind, str) else "user"
-    if kind == "chat":
-        role = safe_str(getattr(msg, "role", "user"))
-    content = getattr(msg, "content", msg if isinstance(msg, str) else None)
-    if role == "tool":
-        return {
-            "role": "tool",
-            "parts": [
-                {
-                    "type": "tool_call_response",
-                    "id": _opt_str(getattr(msg, "tool_call_id", None)),
-                    "response": text(content if isinstance(content, str) else safe_str(content)),
-                }
-            ],
-        }
-    return {"role": role, "parts": _parts(content, text) + _tool_calls(msg, text)}
+def _result_text(content: Any) -> Any:
+    """A tool result: its text when it is a list of text blocks, else the content."""
+    if isinstance(content, list) and all(
+        isinstance(b, Mapping) and b.get("type") == "text" for b in content[:64]
+    ):
+        return "\n".join(safe_str(b.get("text", "")) for b in content[:64])
+    return content
 
 
-def input_messages(batches: Any, text: Text) -> str:
+def _media(kind: str, block: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Image / audio / file blocks (Anthropic, OpenAI, LangChain standard) -> blob/uri/file."""
+    if kind == "image_url":
+        url = block.get("image_url")
+        url = url.get("url") if isinstance(url, Mapping) else url
+        return _from_url(url, "image", None) if isinstance(url, str) else None
+    if kind == "input_audio":
+        audio = block.get("input_audio")
+        if isinstance(audio, Mapping) and isinstance(audio.get("data"), str):
+            fmt = audio.get("format")
+            mime = f"audio/{fmt}" if isinstance(fmt, str) else None
+            return _blob("audio", mime, audio["data"])
+        return None
+    if kind not in _MEDIA_BLOCKS:
+        return None
+    source = block.get("source")
+    if isinstance(source, Mapping):  # Anthropic: {"type": "base64" | "url" | "file", ...}
+        return _from_anthropic_source(kind, source)
+    if kind == "file" and isinstance(block.get("file"), Mapping):  # OpenAI file part
+        return _from_openai_file(block["file"])
+    return _from_standard(kind, block)
+
+
+def _modality(kind: str, mime: Any) -> str:
+    modality = _MEDIA_BLOCKS.get(kind)
+    if modality:
+        return modality
+    if isinstance(mime, str) and "/" in mime:
+        head = mime.split("/", 1)[0]
+        if head in ("image", "audio", "video"):
+            return head
+    return "document" if kind == "document" else "file"
+
+
+def _blob(modality: str, mime: Any, data: str) -> dict[str, Any]:
+    return {"type": "blob", "modality": modality, "mime_type": _opt_str(mime), "content": data}
+
+
+def _from_url(url: str, modality: str, mime: Any) -> dict[str, Any]:
+    if url.startswith("data:") and "," in url:  # data:image/png;base64,....
+        header, data = url[5:].split(",", 1)
+        return _blob(modality, header.split(";", 1)[0] or mime, data)
+    return {"type": "uri", "modality": modality, "mime_type": _opt_str(mime), "uri": url}
+
+
+def _file(modality: str, mime: Any, file_id: Any) -> dict[str, Any]:
+    return {
+        "type": "file",
+        "modality": modality,
+        "mime_type": _opt_str(mime),
+        "file_id": _opt_str(file_id),
+    }
+
+
+def _from_anthropic_source(kind: str, source: Mapping[str, Any]) -> dict[str, Any] | None:
+    mime = source.get("media_type")
+    modality = _modality(kind, mime)
+    source_type = source.get("type")
+    if source_type == "base64" and isinstance(source.get("data"), str):
+        return _blob(modality, mime, source["data"])
+    if source_type == "url" and isinstance(source.get("url"), str):
+        return _from_url(source["url"], modality, mime)
+    if source_type == "file" and source.get("file_id") is not None:
+        return _file(modality, mime, source["file_id"])
+    if source_type == "text" and isinstance(source.get("data"), str):
+        return _blob(modality, mime or "text/plain", source["data"])
+    return None
+
+
+def _from_openai_file(file: Mapping[str, Any]) -> dict[str, Any] | None:
+    if file.get("file_id") is not None:
+        return _file("file", None, file["file_id"])
+    data = file.get("file_data")
+    if isinstance(data, str):
+        return (
+            _from_url(data, "file", None) if data.startswith("data:") else _blob("file", None, data)
+        )
+    return None
+
+
+def _from_standard(kind: str, block: Mapping[str, Any]) -> dict[str, Any] | None:
+    """LangChain's standard blocks: url / base64 (or data) / file_id (or id), ``mime_type``."""
+    mime = block.get("mime_type")
+    modality = _modality(kind, mime)
+    source_type = block.get("source_type")
+    data = block.get("base64", block.get("data"))
+    if isinstance(data, str) and source_type in (None, "base64"):
+        return _blob(modality, mime, data)
+    url = block.get("url")
+    if isinstance(url, str):
+        return _from_url(url, modality, mime)
+    file_id = block.get("file_id", block.get("id") if source_type == "id" else None)
+    if file_id is not None:
+        return _file(modality, mime, file_id)
+    return None
+
+
+# -- attributes -----------------------------------------------------------------------------
+
+
+def input_messages(batches: Any, policy: ContentPolicy) -> Captured:
     """``on_chat_model_start``'s ``messages`` (one list per prompt) as JSON."""
-    out: list[dict[str, Any]] = []
-    if isinstance(batches, list):
-        for batch in batches:
-            if isinstance(batch, list):
-                out.extend(message(m, text) for m in batch)
-    return json.dumps(out, ensure_ascii=False, default=safe_str)
+    builder = _Builder(policy)
+
+    def messages() -> Iterator[dict[str, Any]]:
+        if isinstance(batches, list):
+            for batch in batches:
+                if isinstance(batch, list):
+                    for msg in batch:
+                        yield builder.message(msg)
+
+    return policy.messages(messages())
 
 
-def prompt_messages(prompts: Iterable[Any], text: Text) -> str:
+def prompt_messages(prompts: Any, policy: ContentPolicy) -> Captured:
     """A text LLM's prompts as user messages, JSON."""
-    return json.dumps(
-        [
-            {"role": "user", "parts": [{"type": "text", "content": text(safe_str(p))}]}
-            for p in prompts
-        ],
-        ensure_ascii=False,
+    builder = _Builder(policy)
+    items = prompts if isinstance(prompts, list) else []
+    return policy.messages(
+        {"role": "user", "parts": [{"type": "text", "content": builder.text(p)}]} for p in items
     )
 
 
-def output_messages(response: Any, reasons: list[str], text: Text) -> str:
+def output_messages(response: Any, reasons: list[str], policy: ContentPolicy) -> Captured:
     """The generations of an ``LLMResult`` as assistant messages, JSON."""
-    out: list[dict[str, Any]] = []
-    gens = getattr(response, "generations", None)
-    index = 0
-    for group in gens if isinstance(gens, list) else []:
-        for gen in group if isinstance(group, list) else []:
-            msg = getattr(gen, "message", None)
-            entry = (
-                message(msg, text)
-                if msg is not None
-                else {"role": "assistant", "parts": _parts(getattr(gen, "text", ""), text)}
-            )
-            entry["role"] = "assistant"
-            if index < len(reasons):
-                entry["finish_reason"] = reasons[index]
-            index += 1
-            out.append(entry)
-    return json.dumps(out, ensure_ascii=False, default=safe_str)
+    builder = _Builder(policy)
+
+    def messages() -> Iterator[dict[str, Any]]:
+        gens = getattr(response, "generations", None)
+        index = 0
+        for group in gens if isinstance(gens, list) else []:
+            for gen in group if isinstance(group, list) else []:
+                msg = getattr(gen, "message", None)
+                if msg is not None:
+                    entry = builder.message(msg)
+                else:
+                    entry = {
+                        "role": "assistant",
+                        "parts": builder.parts(getattr(gen, "text", ""), frozenset()),
+                    }
+                entry["role"] = "assistant"
+                if index < len(reasons):
+                    entry["finish_reason"] = reasons[index]
+                index += 1
+                yield entry
+
+    return policy.messages(messages())

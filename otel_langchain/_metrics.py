@@ -8,6 +8,7 @@ from opentelemetry.metrics import Histogram, Meter, MeterProvider, get_meter
 
 from otel_langchain import _semconv as sc
 from otel_langchain._llm_result import Usage
+from otel_langchain._record import record
 
 
 def feedback_histogram(meter: Meter) -> Histogram:
@@ -75,6 +76,6 @@ class Instruments:
     def record_tokens(self, usage: Usage, attrs: dict[str, Any]) -> None:
         """One token-usage point per reported token type."""
         if usage.input is not None:
-            self.tokens.record(usage.input, {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_INPUT})
+            record(self.tokens, usage.input, {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_INPUT})
         if usage.output is not None:
-            self.tokens.record(usage.output, {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT})
+            record(self.tokens, usage.output, {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT})

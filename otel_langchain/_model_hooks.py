@@ -13,11 +13,13 @@ from opentelemetry.trace import SpanKind, TracerProvider
 from otel_langchain import _attributes as attributes
 from otel_langchain import _budget as budget
 from otel_langchain import _dedupe as dedupe
-from otel_langchain import _messages as messages
+from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
 from otel_langchain._hook_base import HookBase, reject_run_id
+from otel_langchain._messages import input_messages, prompt_messages
 from otel_langchain._runs import RunState
 from otel_langchain._safety import guarded
+from otel_langchain._secrets import learn_from_model
 from otel_langchain.usage import active_trackers
 
 
@@ -47,6 +49,7 @@ class ModelHooks(HookBase):
         metadata: dict[str, Any] | None,
         kwargs: dict[str, Any],
     ) -> RunState:
+        learn_from_model(serialized)
         invocation = kwargs.get("invocation_params")
         if not isinstance(invocation, Mapping):
             invocation = None
@@ -97,8 +100,10 @@ class ModelHooks(HookBase):
             sc.OP_CHAT, "chat_model", serialized, run_id, parent_run_id, tags, metadata, kwargs
         )
         if self._content.enabled and state.span.is_recording():
-            state.span.set_attribute(
-                sc.GEN_AI_INPUT_MESSAGES, self._captured(messages, messages_json=True)
+            record.set_attribute(
+                state.span,
+                sc.GEN_AI_INPUT_MESSAGES,
+                input_messages(messages, self._content),
             )
 
     @guarded
@@ -128,16 +133,11 @@ class ModelHooks(HookBase):
             kwargs,
         )
         if self._content.enabled and state.span.is_recording():
-            state.span.set_attribute(
-                sc.GEN_AI_INPUT_MESSAGES, self._captured(prompts, messages_json=False)
+            record.set_attribute(
+                state.span,
+                sc.GEN_AI_INPUT_MESSAGES,
+                prompt_messages(prompts, self._content),
             )
-
-    def _captured(self, payload: Any, *, messages_json: bool) -> str:
-        if messages_json:
-            return messages.input_messages(payload, self._content.text)
-        return messages.prompt_messages(
-            payload if isinstance(payload, list) else [], self._content.text
-        )
 
     @guarded
     def on_llm_new_token(self, token: Any, *, run_id: UUID, **kwargs: Any) -> None:
@@ -145,7 +145,7 @@ class ModelHooks(HookBase):
         state = self._runs.get(run_id)
         if state is not None and state.first_chunk_at is None:
             state.first_chunk_at = perf_counter()
-            state.span.add_event(sc.EVENT_FIRST_CHUNK)
+            record.add_event(state.span, sc.EVENT_FIRST_CHUNK)
 
     @guarded
     def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:

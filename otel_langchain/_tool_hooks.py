@@ -13,6 +13,7 @@ from otel_langchain import _semconv as sc
 from otel_langchain._content import safe_str
 from otel_langchain._hook_base import HookBase, reject_run_id
 from otel_langchain._safety import guarded
+from otel_langchain._secrets import learn_from_mapping
 
 
 class ToolHooks(HookBase):
@@ -47,6 +48,8 @@ class ToolHooks(HookBase):
             description = serialized.get("description")
             if isinstance(description, str) and description:
                 attrs[sc.GEN_AI_TOOL_DESCRIPTION] = description[:1024]
+        if inputs:  # a credential argument is masked wherever it is echoed (result, errors)
+            learn_from_mapping(inputs)
         if self._content.enabled:
             attrs[sc.GEN_AI_TOOL_CALL_ARGUMENTS] = self._content.json(
                 inputs if inputs is not None else input_str

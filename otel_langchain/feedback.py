@@ -38,6 +38,7 @@ from opentelemetry.trace import (
     TracerProvider,
 )
 
+from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
 from otel_langchain._content import ContentPolicy, safe_str
 from otel_langchain._metrics import feedback_histogram
@@ -268,7 +269,7 @@ def _record(
         live = _live_sinks()
         sink = live[0] if live else _provider_sink(None, None)
     if score is not None:
-        sink.histogram.record(score, {sc.GEN_AI_EVALUATION_NAME: name})
+        record.record(sink.histogram, score, {sc.GEN_AI_EVALUATION_NAME: name})
     if state is None and context is None:
         warn_once(
             "feedback-unknown-run",
@@ -282,7 +283,7 @@ def _record(
     if state is not None:
         span = state.span
         if span.is_recording():
-            span.add_event(sc.EVENT_EVALUATION_RESULT, attrs)
+            record.add_event(span, sc.EVENT_EVALUATION_RESULT, attrs)
             return True
         context = span.get_span_context()
     if context is None:
@@ -291,11 +292,11 @@ def _record(
     child_attrs = dict(attrs)
     if run_id is not None:
         child_attrs[sc.LANGCHAIN_RUN_ID] = safe_str(run_id)
-    child = sink.tracer.start_span(
-        f"evaluation {name}", context=parent, kind=SpanKind.INTERNAL, attributes=child_attrs
+    child = record.start_span(
+        sink.tracer, f"evaluation {name}", context=parent, kind=SpanKind.INTERNAL, attrs=child_attrs
     )
     try:
-        child.add_event(sc.EVENT_EVALUATION_RESULT, attrs)
+        record.add_event(child, sc.EVENT_EVALUATION_RESULT, attrs)
     finally:
         child.end()
     return True

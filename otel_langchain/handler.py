@@ -19,6 +19,7 @@ from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import SpanKind, TracerProvider
 
 from otel_langchain import _attributes as attributes
+from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
 from otel_langchain._collected import release
 from otel_langchain._content import ContentPolicy, safe_str
@@ -30,6 +31,7 @@ from otel_langchain._metrics import Instruments
 from otel_langchain._model_hooks import ModelHooks
 from otel_langchain._runs import HANDLER_CLOSED, RunRegistry, RunState
 from otel_langchain._safety import guarded, passes_through
+from otel_langchain._secrets import learn_environment
 from otel_langchain._tool_hooks import ToolHooks
 from otel_langchain.config._checks import check_providers
 from otel_langchain.feedback import FeedbackSink
@@ -109,6 +111,7 @@ class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
         if isinstance(max_open_runs, bool) or not isinstance(max_open_runs, int):
             raise ValueError(f"max_open_runs must be a positive integer, got {max_open_runs!r}")
         _check_max_run_age(max_run_age)
+        learn_environment()
         self._tracer = trace.get_tracer(
             "otel_langchain", __version__, tracer_provider=tracer_provider
         )
@@ -225,14 +228,16 @@ class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
         """``dispatch_custom_event`` -> a span event of the same name on the dispatching run."""
         state = self._runs.get(run_id)
         if state is not None:
-            state.span.add_event(safe_str(name), event_attributes(data, self._content.text))
+            record.add_event(
+                state.span, safe_str(name), event_attributes(data, self._content.redacted)
+            )
 
     @guarded
     def on_retry(self, retry_state: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """A retry attempt -> a ``retry`` event."""
         state = self._runs.get(run_id)
         if state is not None:
-            state.span.add_event(sc.EVENT_RETRY, retry_attributes(retry_state))
+            record.add_event(state.span, sc.EVENT_RETRY, retry_attributes(retry_state))
 
     @guarded
     def on_agent_action(self, action: Any, *, run_id: UUID, **kwargs: Any) -> None:
@@ -244,7 +249,7 @@ class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
                 attrs[sc.GEN_AI_TOOL_CALL_ARGUMENTS] = self._content.json(
                     getattr(action, "tool_input", None)
                 )
-            state.span.add_event(sc.EVENT_AGENT_ACTION, attrs)
+            record.add_event(state.span, sc.EVENT_AGENT_ACTION, attrs)
 
     @guarded
     def on_agent_finish(self, finish: Any, *, run_id: UUID, **kwargs: Any) -> None:
@@ -256,4 +261,4 @@ class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
                 attrs[sc.GEN_AI_OUTPUT_MESSAGES] = self._content.json(
                     getattr(finish, "return_values", None)
                 )
-            state.span.add_event(sc.EVENT_AGENT_FINISH, attrs)
+            record.add_event(state.span, sc.EVENT_AGENT_FINISH, attrs)

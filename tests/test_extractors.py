@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, Generation, LLMResult
 
-from otel_langchain import _attributes, _content, _events, _llm_result, _messages
-from otel_langchain._content import MASK
+from otel_langchain import _attributes, _content, _events, _json, _llm_result, _messages, _record
+from otel_langchain._content import MASK, ContentPolicy
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SCALARS = (str, bool, int, float)
@@ -305,7 +305,7 @@ def test_is_agent_never_raises(name: str, metadata: Any) -> None:
 )
 def test_common_attributes_are_valid(run_type: str, name: str, tags: Any, metadata: Any) -> None:
     """common returns valid attributes, never a secret-named metadata key."""
-    attrs = _attributes.common(uuid4(), run_type, name, tags, metadata)
+    attrs = _record.clean(_attributes.common(uuid4(), run_type, name, tags, metadata))
     assert_valid_attributes(attrs)
     for key in attrs:
         if key.startswith("langchain.metadata."):
@@ -316,7 +316,9 @@ def test_common_attributes_are_valid(run_type: str, name: str, tags: Any, metada
 
 def test_tags_are_scrubbed() -> None:
     """A credential inside a tag is masked like every other recorded string."""
-    attrs = _attributes.common(uuid4(), "chain", "c", ["ok", "key=sk-proj-abcdefghijklmnop"], None)
+    attrs = _record.clean(
+        _attributes.common(uuid4(), "chain", "c", ["ok", "key=sk-proj-abcdefghijklmnop"], None)
+    )
     assert attrs["langchain.run.tags"][0] == "ok"
     assert "sk-proj-abcdefghijklmnop" not in attrs["langchain.run.tags"][1]
 
@@ -580,12 +582,16 @@ def test_scrub_never_raises_and_masks_keys(text: str) -> None:
     assert MASK in out
 
 
+def _dumps(value: Any, limit: int = 8192) -> str:
+    out, _cut = _json.dumps(value, limit=limit, text=_content.scrub)
+    return out
+
+
 @SETTINGS
 @given(value=anything)
-def test_drop_secrets_is_json_ready(value: Any) -> None:
-    """drop_secrets returns plain JSON data without secret-named keys."""
-    clean = _content.drop_secrets(value)
-    json.dumps(clean)  # plain data only
+def test_bounded_json_is_json_without_secret_keys(value: Any) -> None:
+    """The bounded serializer writes valid JSON without secret-named keys, for any value."""
+    clean = json.loads(_dumps(value))
 
     def walk(v: Any) -> None:
         if isinstance(v, dict):
@@ -599,46 +605,38 @@ def test_drop_secrets_is_json_ready(value: Any) -> None:
     walk(clean)
 
 
-@SETTINGS
-@given(value=anything)
-def test_to_json_never_raises(value: Any) -> None:
-    """to_json returns a string for any value."""
-    assert isinstance(_content.to_json(value), str)
-
-
-def test_drop_secrets_with_unprintable_keys() -> None:
-    """Keys whose str() raises do not make drop_secrets raise; secret keys still go."""
-    clean = _content.drop_secrets({Unprintable(): 1, "api_key": "x", "ok": 2})
+def test_bounded_json_with_unprintable_keys() -> None:
+    """Keys whose str() raises do not make the serializer raise; secret keys still go."""
+    clean = json.loads(_dumps({Unprintable(): 1, "api_key": "x", "ok": 2}))
     assert "api_key" not in clean
     assert clean["ok"] == 2
     assert len(clean) == 2
 
 
-def test_drop_secrets_dumps_pydantic_models_without_warnings() -> None:
-    """A pydantic model is dumped as data (no deprecated instance access, no repr fallback)."""
+def test_bounded_json_writes_pydantic_models_without_warnings() -> None:
+    """A pydantic model is written as data (no deprecated instance access, no repr fallback)."""
     msg = AIMessage("hi", additional_kwargs={"api_key": "secret-value"})
-    clean = _content.drop_secrets(msg)  # filterwarnings=error: any warning fails here
+    clean = json.loads(_dumps(msg))  # filterwarnings=error: any warning fails here
     assert isinstance(clean, dict)
     assert clean["content"] == "hi"
     assert clean["additional_kwargs"] == {}
 
 
-def test_drop_secrets_bounds_depth() -> None:
+def test_bounded_json_bounds_depth() -> None:
     """Deeply nested or self-referencing data is cut off instead of recursing forever."""
     loop: list[Any] = []
     loop.append(loop)
-    assert isinstance(_content.to_json(loop), str)
+    json.loads(_dumps(loop))
     deep: Any = "leaf"
     for _ in range(50):
         deep = {"k": deep}
-    assert "leaf" not in _content.to_json(deep)
+    assert "leaf" not in _dumps(deep)
 
 
 # -- _messages ----------------------------------------------------------------------------
 
 
-def _text(value: str) -> str:
-    return _content.scrub(value)
+_POLICY = ContentPolicy(enabled=True, redact=None, limit=None)
 
 
 @SETTINGS
@@ -650,7 +648,7 @@ def _text(value: str) -> str:
 @example(batches=[[SimpleNamespace(type="ai", content="", tool_calls=[{"id": object()}])]])
 def test_input_messages_never_raise(batches: Any) -> None:
     """input_messages returns a JSON list of messages with role and parts for any input."""
-    out = json.loads(_messages.input_messages(batches, _text))
+    out = json.loads(_messages.input_messages(batches, _POLICY).text)
     assert isinstance(out, list)
     for message in out:
         assert isinstance(message["role"], str)
@@ -661,7 +659,7 @@ def test_input_messages_never_raise(batches: Any) -> None:
 @given(response=responses, reasons=st.lists(st.text(max_size=8), max_size=3))
 def test_output_messages_never_raise(response: Any, reasons: list[str]) -> None:
     """output_messages returns a JSON list of assistant messages for any response."""
-    out = json.loads(_messages.output_messages(response, reasons, _text))
+    out = json.loads(_messages.output_messages(response, reasons, _POLICY).text)
     assert isinstance(out, list)
     assert all(m["role"] == "assistant" for m in out)
 
@@ -676,6 +674,6 @@ def test_tool_messages_with_non_string_ids_serialize() -> None:
             {"id": {Unprintable(): 1}, "name": 7, "args": {Unprintable(): "v", "password": "p"}}
         ],
     )
-    out = json.loads(_messages.input_messages([[tool, ai]], _text))
+    out = json.loads(_messages.input_messages([[tool, ai]], _POLICY).text)
     assert [m["role"] for m in out] == ["tool", "assistant"]
     assert "password" not in json.dumps(out)

@@ -13,6 +13,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.util.types import AttributeValue
 
+from otel_langchain._secrets import register_headers
 from otel_langchain.config._delivery import EndedSpans
 from otel_langchain.config._exporters import metric_exporter, span_exporter
 from otel_langchain.config._settings import Settings, resolve_settings
@@ -85,6 +86,7 @@ def configure(
             values. A bad tuning variable (a timeout, an interval) logs one
             warning naming it and the default used instead.
     """
+    register_headers(headers)  # header values (API keys) are masked in all telemetry
     settings = resolve_settings(
         service_name=service_name,
         exporter=exporter,

@@ -1,0 +1,195 @@
+"""A JSON serializer that stops at a budget: captured content costs what the limit allows.
+
+``json.dumps`` walks the whole value before anything can be cut, so a 10 MB
+string or a million-item list costs seconds per run even when 8 KB are kept.
+:func:`dumps` writes at most ``limit`` characters (strings are cut to what is
+left), visits at most ``limit`` items, and descends at most ``MAX_DEPTH``
+levels; where it stops, ``...[truncated]`` marks the spot and every open
+container is closed, so the result is always valid JSON. Mapping keys that name
+a credential are dropped (their values are learned by the scrubber, so an echo
+elsewhere is masked too) and every string, key or value, goes through the
+caller's ``text`` function (scrubbing, redaction) as it is written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping
+from types import GeneratorType
+from typing import Any
+
+from pydantic import BaseModel
+
+from otel_langchain._scrub import MAX_SECRET_LENGTH, is_secret_key, learn
+
+TRUNCATED = "...[truncated]"
+MAX_DEPTH = 12
+
+# The C escaper of the json module (str -> quoted JSON string, non-ASCII kept).
+_quote: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_MARKER = _quote(TRUNCATED)
+
+
+def safe_str(value: Any) -> str:
+    """``str(value)`` that never raises."""
+    try:
+        return str(value)
+    except Exception:
+        return f"<unprintable {type(value).__name__}>"
+
+
+class _Budget(Exception):
+    """Raised inside the walk when the character or item budget is spent."""
+
+
+class _Writer:
+    __slots__ = ("chars", "items", "out", "string_limit", "text")
+
+    def __init__(self, limit: int, text: Callable[[str], str], string_limit: int) -> None:
+        self.out: list[str] = []
+        self.chars = limit
+        self.items = limit
+        self.text = text
+        self.string_limit = string_limit
+
+    def put(self, piece: str) -> None:
+        self.out.append(piece)
+        self.chars -= len(piece)
+
+    # Every _Budget is raised right after a complete JSON value was written (the cut
+    # string, or the marker), so each open container only has to close.
+
+    def string(self, value: str) -> None:
+        room = max(self.chars - 2, 0)
+        limit = min(room, self.string_limit)
+        cut = len(value) > limit
+        # Scrub a window past the cut so no credential is cut in two and half-kept.
+        piece = self.text(value[: limit + MAX_SECRET_LENGTH] if cut else value)
+        if len(piece) > limit:
+            piece, cut = piece[:limit], True
+        self.put(_quote(piece + TRUNCATED if cut else piece))
+        if cut and limit == room:  # the whole budget is spent, not only this string's
+            raise _Budget
+
+    def scalar(self, value: Any) -> bool:
+        """Write a JSON scalar; False when ``value`` is not one."""
+        if value is None:
+            self.put("null")
+        elif value is True:
+            self.put("true")
+        elif value is False:
+            self.put("false")
+        elif isinstance(value, int):
+            self.put(_int(value))
+        elif isinstance(value, float):
+            self.put(repr(value) if math.isfinite(value) else _quote(repr(value)))
+        elif isinstance(value, str):
+            self.string(value)
+        else:
+            return False
+        return True
+
+    def value(self, value: Any, depth: int) -> None:
+        self.items -= 1
+        if self.items < 0 or self.chars <= 0:
+            self.put(_MARKER)
+            raise _Budget
+        if self.scalar(value):
+            return
+        if depth >= MAX_DEPTH:
+            self.string("...")
+        elif isinstance(value, Mapping):
+            self.mapping(value.items(), depth)
+        elif isinstance(value, BaseModel):
+            self.mapping(_model_items(value), depth)
+        elif isinstance(value, (list, tuple, set, frozenset, GeneratorType)):
+            self.sequence(value, depth)
+        elif isinstance(value, (bytes, bytearray)):
+            self.string(f"<{len(value)} bytes>")
+        else:
+            self.string(safe_str(value))
+
+    def mapping(self, items: Iterable[tuple[Any, Any]], depth: int) -> None:
+        self.put("{")
+        first = True
+        for key, item in items:
+            name = key if isinstance(key, str) else safe_str(key)
+            if is_secret_key(name):
+                _learn_dropped(item)
+                self.items -= 1
+                if self.items < 0:
+                    self.put(("" if first else ", ") + _MARKER + ": null}")
+                    raise _Budget
+                continue
+            if not first:
+                self.put(", ")
+            first = False
+            try:
+                self.string(name)
+            except _Budget:
+                self.put(": null}")
+                raise
+            self.put(": ")
+            try:
+                self.value(item, depth + 1)
+            except _Budget:
+                self.put("}")
+                raise
+        self.put("}")
+
+    def sequence(self, items: Iterable[Any], depth: int) -> None:
+        self.put("[")
+        first = True
+        for item in items:
+            if not first:
+                self.put(", ")
+            first = False
+            try:
+                self.value(item, depth + 1)
+            except _Budget:
+                self.put("]")
+                raise
+        self.put("]")
+
+
+def _int(value: int) -> str:
+    try:
+        return str(value)
+    except ValueError:  # more digits than int -> str allows
+        return _quote("<int>")
+
+
+def _model_items(model: BaseModel) -> Iterable[tuple[str, Any]]:
+    """A pydantic model's fields, read lazily (``model_dump`` would copy them all)."""
+    for name in type(model).model_fields:
+        yield name, getattr(model, name, None)
+
+
+def _learn_dropped(value: Any) -> None:
+    if isinstance(value, str):
+        learn((value,), recent=True)
+
+
+def dumps(
+    value: Any, *, limit: int, text: Callable[[str], str], string_limit: int | None = None
+) -> tuple[str, bool]:
+    """``value`` as JSON within about ``limit`` characters; and whether it was cut.
+
+    Args:
+        value: anything; objects JSON does not know are written as their ``str()``.
+        limit: characters (and items) the whole output may use.
+        text: applied to every string, keys included, after it is cut.
+        string_limit: a single string is cut at this many characters (default: limit).
+
+    Never raises: a value whose iteration or ``str()`` fails is written as a marker.
+    """
+    writer = _Writer(limit, text, limit if string_limit is None else string_limit)
+    cut = False
+    try:
+        writer.value(value, 0)
+    except _Budget:
+        cut = True
+    except Exception:  # a hostile __iter__ / __str__: keep what was written, closed
+        return _quote(f"<{type(value).__name__}>"), True
+    return "".join(writer.out), cut

@@ -1,0 +1,125 @@
+"""The bounded JSON writer: valid JSON within the budget, whatever the value; it stops early."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from otel_langchain._json import MAX_DEPTH, TRUNCATED, dumps
+from otel_langchain._scrub import MASK, is_secret_key, scrub
+
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63) | st.floats() | st.text(max_size=80),
+    lambda children: (
+        st.lists(children, max_size=8)
+        | st.dictionaries(st.text(max_size=12), children, max_size=8)
+        | st.tuples(children, children)
+    ),
+    max_leaves=30,
+)
+
+
+class CountingMapping(Mapping[str, Any]):
+    """A mapping that counts how many of its items were read."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.read = 0
+
+    def __getitem__(self, key: str) -> Any:
+        return int(key)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[str]:
+        for index in range(self.size):
+            self.read += 1
+            yield str(index)
+
+
+@SETTINGS
+@given(value=json_values, limit=st.integers(min_value=1, max_value=400))
+def test_output_is_json_and_bounded(value: Any, limit: int) -> None:
+    """Any value is written as valid JSON of about the limit at most (markers and closers)."""
+    out, _ = dumps(value, limit=limit, text=scrub)
+    json.loads(out)
+    # Past the budget: the marker of the cut, one closer per open container, one scalar.
+    assert len(out) <= limit + 2 * len(TRUNCATED) + 8 * MAX_DEPTH + 32
+
+
+@SETTINGS
+@given(value=json_values)
+def test_uncut_output_matches_json_dumps(value: Any) -> None:
+    """Within the budget the writer produces what json.dumps does (as data)."""
+    out, cut = dumps(value, limit=1_000_000, text=lambda s: s)
+    if not cut:
+        expected = json.loads(json.dumps(value, default=str, allow_nan=True))
+        assert json.loads(out) == _finite(expected)
+
+
+def _finite(value: Any) -> Any:
+    """What the writer records: NaN/Infinity quoted (valid JSON), credential keys dropped."""
+    if (isinstance(value, float) and value != value) or value in (float("inf"), float("-inf")):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items() if not is_secret_key(k)}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+@SETTINGS
+@given(
+    key=st.sampled_from(["password", "api_key", "Authorization", "client_secret"]),
+    secret=st.text(alphabet="abcdefghijklmnop0123456789", min_size=8, max_size=20),
+    other=json_values,
+)
+def test_secret_keys_dropped_and_values_scrubbed(key: str, secret: str, other: Any) -> None:
+    """Credential keys are dropped and credential shapes in strings masked, at any depth."""
+    value = {"a": [other, {key: secret, "url": f"https://u:{secret}@h/"}]}
+    out, _ = dumps(value, limit=100_000, text=scrub)
+    assert secret not in out
+    assert MASK in out
+
+
+def test_walk_stops_at_the_item_budget() -> None:
+    """A huge mapping is read only as far as the budget reaches, not to its end."""
+    big = CountingMapping(1_000_000)
+    out, cut = dumps({"data": big}, limit=200, text=scrub)
+    assert cut
+    assert big.read < 250
+    json.loads(out)
+
+
+def test_huge_values_are_cut_and_marked() -> None:
+    """A 10 MB string, a 1M-item list and a 200k-key dict give outputs of the limit."""
+    for value in ("x" * 10_000_000, list(range(1_000_000)), {str(i): i for i in range(200_000)}):
+        out, cut = dumps(value, limit=8192, text=scrub)
+        assert cut and TRUNCATED in out
+        assert len(out) < 8192 + 64
+        json.loads(out)
+
+
+def test_hostile_objects_become_markers() -> None:
+    """An object whose iteration raises is written as a marker, never raising."""
+
+    class Hostile(Mapping[str, Any]):
+        def __getitem__(self, key: str) -> Any:
+            raise KeyError(key)
+
+        def __len__(self) -> int:
+            return 1
+
+        def __iter__(self) -> Iterator[str]:
+            raise RuntimeError("no")
+
+    out, cut = dumps({"h": Hostile()}, limit=100, text=scrub)
+    assert cut
+    json.loads(out)
