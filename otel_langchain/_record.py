@@ -18,7 +18,7 @@ from opentelemetry.metrics import Counter, Histogram
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 
 from otel_langchain import _semconv as sc
-from otel_langchain._scrub import scrub, scrub_head
+from otel_langchain._scrub import _cache, scrub_head, scrub_uncached
 
 #: Longest string recorded outside captured content (longer ones are cut, marked).
 MAX_TEXT = 16_384
@@ -48,8 +48,11 @@ class Captured:
 
 def clean_text(value: str) -> str:
     """One recorded string: scrubbed, and cut when longer than :data:`MAX_TEXT`."""
+    hit = _cache.get(value)
+    if hit is not None:
+        return hit
     if len(value) <= MAX_TEXT:
-        return scrub(value)
+        return scrub_uncached(value)
     head, _ = scrub_head(value, MAX_TEXT)
     return head + _CUT
 
@@ -66,12 +69,21 @@ def _clean_value(value: Any) -> Any:
 
 
 def clean(attrs: dict[str, Any]) -> dict[str, Any]:
-    """Scrub every string value of ``attrs`` in place; return it."""
+    """Scrub every string value of ``attrs`` in place; return it.
+
+    The hot path: most values are short strings seen before (names, models), found
+    in the scrubber's cache by one lookup; numbers and our own constants are skipped.
+    """
+    cache = _cache
     for key, value in attrs.items():
-        if key in _TRUSTED:
-            continue
         kind = type(value)
-        if kind is str or kind is Captured or kind is list or kind is tuple:
+        if kind is str:
+            if key in _TRUSTED:
+                continue
+            hit = cache.get(value)
+            if hit is not value:
+                attrs[key] = hit if hit is not None else clean_text(value)
+        elif kind is Captured or kind is list or kind is tuple:
             attrs[key] = _clean_value(value)
     return attrs
 

@@ -378,19 +378,23 @@ def _scrub_caseless(text: str) -> str:
     return _mask(text, spans) if spans else text
 
 
+# Short strings (run names, model names, tags) recur on every run: scrubbed once each.
 _cache: dict[str, str] = {}
 
 
 def scrub(text: str) -> str:
     """``text`` with every credential it holds replaced by ``[REDACTED]``."""
-    if len(text) < _SHORTEST:
-        return text
-    if len(text) > _CACHE_MAX_LENGTH:
-        return _scrub(text)
     hit = _cache.get(text)
     if hit is not None:
         return hit
-    result = _scrub(text)
+    return scrub_uncached(text)
+
+
+def scrub_uncached(text: str) -> str:
+    """:func:`scrub` past the cache lookup: scrub, and remember short strings."""
+    if len(text) > _CACHE_MAX_LENGTH:
+        return _scrub(text)
+    result = text if len(text) < _SHORTEST else _scrub(text)
     if len(_cache) >= _CACHE_MAX_ENTRIES:
         _cache.clear()
     _cache[text] = result
