@@ -29,6 +29,8 @@ MAX_DEPTH = 12
 # The C escaper of the json module (str -> quoted JSON string, non-ASCII kept).
 _quote: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
 _MARKER = _quote(TRUNCATED)
+# A dropped credential key uses the item budget as if it were written (its checks cost).
+_DROPPED_COST = 16
 
 
 def safe_str(value: Any) -> str:
@@ -95,8 +97,19 @@ class _Writer:
         if self.items < 0 or self.chars <= 0:
             self.put(_MARKER)
             raise _Budget
-        if self.scalar(value):
-            return
+        kind = type(value)  # the common exact types first: isinstance on ABCs is slow
+        if kind is str:
+            self.string(value)
+        elif depth >= MAX_DEPTH and kind in (dict, list, tuple):
+            self.string("...")
+        elif kind is dict:
+            self.mapping(value.items(), depth)
+        elif kind is list or kind is tuple or kind is GeneratorType:
+            self.sequence(value, depth)
+        elif not self.scalar(value):
+            self.other(value, depth)
+
+    def other(self, value: Any, depth: int) -> None:
         if depth >= MAX_DEPTH:
             self.string("...")
         elif isinstance(value, Mapping):
@@ -114,10 +127,10 @@ class _Writer:
         self.put("{")
         first = True
         for key, item in items:
-            name = key if isinstance(key, str) else safe_str(key)
+            name = key if type(key) is str else safe_str(key)
             if is_secret_key(name):
                 _learn_dropped(item)
-                self.items -= 1
+                self.items -= _DROPPED_COST
                 if self.items < 0:
                     self.put(("" if first else ", ") + _MARKER + ": null}")
                     raise _Budget

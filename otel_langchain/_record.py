@@ -46,6 +46,9 @@ class Captured:
         self.text = text
 
 
+_COMPOSITE = frozenset({Captured, list, tuple})
+
+
 def clean_text(value: str) -> str:
     """One recorded string: scrubbed, and cut when longer than :data:`MAX_TEXT`."""
     hit = _cache.get(value)
@@ -76,14 +79,12 @@ def clean(attrs: dict[str, Any]) -> dict[str, Any]:
     """
     cache = _cache
     for key, value in attrs.items():
-        kind = type(value)
-        if kind is str:
-            if key in _TRUSTED:
-                continue
-            hit = cache.get(value)
-            if hit is not value:
-                attrs[key] = hit if hit is not None else clean_text(value)
-        elif kind is Captured or kind is list or kind is tuple:
+        if type(value) is str:
+            if key not in _TRUSTED:
+                hit = cache.get(value)
+                if hit is not value:
+                    attrs[key] = hit if hit is not None else clean_text(value)
+        elif type(value) in _COMPOSITE:
             attrs[key] = _clean_value(value)
     return attrs
 
