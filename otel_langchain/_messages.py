@@ -113,7 +113,7 @@ class _Builder:
             body = block.get("refusal")
             return {"type": "refusal", "content": self.text(body)} if body else None
         if kind in _CALL_BLOCKS:
-            if block.get("id") in call_ids:
+            if block.get("id") in call_ids or not block.get("name"):
                 return None  # the same call is a tool_call part from message.tool_calls
             args = block.get("input", block.get("args", block.get("arguments")))
             return _tool_call(block.get("id"), block.get("name"), self.data(args, self.budget()))

@@ -186,6 +186,13 @@ def _from_repr(rep: str) -> Iterable[str]:
 
 
 def _find_model(serialized: dict[str, Any]) -> Any:
+    """The object on the stack whose serialized form this is.
+
+    LangChain caches it on the model (``_serialized``), so identity finds it; older
+    releases build a new dict per call, so the class name it records is the fallback.
+    """
+    ident = serialized.get("id")
+    class_name = ident[-1] if isinstance(ident, list) and ident else None
     frame: FrameType | None = sys._getframe(2)
     for _ in range(_MAX_FRAMES):
         if frame is None:
@@ -193,7 +200,10 @@ def _find_model(serialized: dict[str, Any]) -> Any:
         if frame.f_code.co_varnames[:1] == ("self",):
             candidate = frame.f_locals.get("self")
             attrs = getattr(candidate, "__dict__", None)
-            if isinstance(attrs, dict) and attrs.get("_serialized") is serialized:
+            if isinstance(attrs, dict) and (
+                attrs.get("_serialized") is serialized
+                or (class_name is not None and type(candidate).__name__ == class_name)
+            ):
                 return candidate
         frame = frame.f_back
     return None

@@ -558,3 +558,57 @@ def test_secret_keys_are_dropped(telemetry: Any, key: str) -> None:
     )
 
     assert _leaks(telemetry, PLAIN_SECRET) == []
+
+
+@tool
+def login(username: str, password: str) -> str:
+    """Log in."""
+    return f"welcome {username}, password {password} accepted"
+
+
+@tool
+def run_query(query: str) -> str:
+    """Run a query given as one string."""
+    return "ok"
+
+
+def test_credentials_in_tool_and_prompt_content_are_masked(telemetry: Any) -> None:
+    """With capture on: an echoed password argument, password= in a string input, prose."""
+    from otel_langchain import _scrub
+
+    _scrub.forget_learned()
+    config: Any = {"callbacks": [telemetry.handler(capture_content=True)]}
+    login.invoke({"username": "ann", "password": "echoedPW42x"}, config=config)
+    run_query.invoke("select * where password=strinputPW9", config=config)
+    _chain(FakeOpenAIChat()).invoke({"q": "my password is prosePW77q"}, config=config)
+
+    for secret in ("echoedPW42x", "strinputPW9", "prosePW77q"):
+        assert _leaks(telemetry, secret) == []
+    result = telemetry.span("execute_tool login").attributes["gen_ai.tool.call.result"]
+    assert result == "welcome ann, password [REDACTED] accepted"
+    assert (
+        "my password is [REDACTED]"
+        in telemetry.span("chat gpt-4o-mini").attributes["gen_ai.input.messages"]
+    )
+
+
+def test_unknown_content_blocks_keep_their_content_or_are_dropped(telemetry: Any) -> None:
+    """An unknown block keeps its fields; a block with only a type is dropped, never empty."""
+    message = HumanMessage(
+        [
+            {"type": "text", "text": "hi"},
+            {"type": "citation", "source": "doc-1", "api_key": "blockKEY123x"},
+            {"type": "mystery"},
+            {"type": "tool_use"},
+        ]
+    )
+    FakeOpenAIChat().invoke(
+        [message], config={"callbacks": [telemetry.handler(capture_content=True)]}
+    )
+
+    [user] = json.loads(telemetry.span("chat gpt-4o-mini").attributes["gen_ai.input.messages"])
+    assert user["parts"] == [
+        {"type": "text", "content": "hi"},
+        {"type": "citation", "source": "doc-1"},
+    ]
+    assert _leaks(telemetry, "blockKEY123x") == []

@@ -17,11 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from integration.otlp_receiver import OTLPReceiver
 
 import otel_langchain
 
-from .otlp_receiver import OTLPReceiver
-from .provider_server import ProviderServer
+from .scripted_api import ScriptedAPI
 
 pytestmark = pytest.mark.integration
 
@@ -136,14 +136,14 @@ print("app finished", flush=True)
 
 
 @pytest.fixture
-def api() -> Iterator[ProviderServer]:
-    with ProviderServer() as server:
+def api() -> Iterator[ScriptedAPI]:
+    with ScriptedAPI() as server:
         server.rejected_keys.add(SECRETS["ECHOED_KEY"])
         server.forbidden_keys.add(SECRETS["ANTHROPIC_BAD_KEY"])
         yield server
 
 
-def _run_app(api: ProviderServer, receiver: OTLPReceiver, path: Path, capture: bool) -> str:
+def _run_app(api: ScriptedAPI, receiver: OTLPReceiver, path: Path, capture: bool) -> str:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -170,7 +170,7 @@ def _run_app(api: ProviderServer, receiver: OTLPReceiver, path: Path, capture: b
 
 @pytest.mark.parametrize("capture", [False, True], ids=["capture-off", "capture-on"])
 def test_planted_credentials_reach_no_exported_byte(
-    api: ProviderServer, tmp_path: Path, capture: bool
+    api: ScriptedAPI, tmp_path: Path, capture: bool
 ) -> None:
     """No planted secret is in any OTLP request or in the file, with capture off and on."""
     path = tmp_path / "telemetry.jsonl"

@@ -1,6 +1,10 @@
-"""A local OpenAI- and Anthropic-compatible HTTP API on 127.0.0.1, for real provider clients.
+"""A scripted OpenAI- and Anthropic-compatible HTTP API on 127.0.0.1, for real clients.
 
-    with ProviderServer() as api:
+Unlike ``tests/provider_server.py`` (one fixed reply), each request takes the next
+scripted reply (text, tool calls, Anthropic ``tool_use`` blocks), and chosen keys
+get the providers' authentication errors, which quote the key.
+
+    with ScriptedAPI() as api:
         api.openai_replies.append(api.openai_text("Hello"))
         ChatOpenAI(base_url=api.openai_url, api_key="k").invoke("hi")
 
@@ -23,7 +27,7 @@ from typing import Any
 _ids = itertools.count(1)
 
 
-class ProviderServer:
+class ScriptedAPI:
     """Serves /v1/chat/completions (OpenAI) and /v1/messages (Anthropic) until stopped."""
 
     def __init__(self) -> None:
@@ -55,7 +59,7 @@ class ProviderServer:
         self._http.shutdown()
         self._http.server_close()
 
-    def __enter__(self) -> ProviderServer:
+    def __enter__(self) -> ScriptedAPI:
         return self
 
     def __exit__(

@@ -14,7 +14,7 @@ from langchain_openai import ChatOpenAI
 from otel_langchain import _scrub
 from otel_langchain._content import CAPTURE_ENV
 
-from .provider_server import ProviderServer
+from .scripted_api import ScriptedAPI
 
 pytestmark = pytest.mark.integration
 
@@ -34,18 +34,18 @@ def _clean(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def api() -> Iterator[ProviderServer]:
-    with ProviderServer() as server:
+def api() -> Iterator[ScriptedAPI]:
+    with ScriptedAPI() as server:
         yield server
 
 
-def _openai(api: ProviderServer, key: str = "sk-local-test-key", **kwargs: Any) -> ChatOpenAI:
+def _openai(api: ScriptedAPI, key: str = "sk-local-test-key", **kwargs: Any) -> ChatOpenAI:
     return ChatOpenAI(
         model="gpt-4o-mini", api_key=key, base_url=api.openai_url, max_retries=0, **kwargs
     )
 
 
-def _anthropic(api: ProviderServer, key: str = "local-anthropic-key", **kwargs: Any) -> Any:
+def _anthropic(api: ScriptedAPI, key: str = "local-anthropic-key", **kwargs: Any) -> Any:
     return ChatAnthropic(
         model="claude-3-5-haiku-latest", api_key=key, base_url=api.url, max_retries=0, **kwargs
     )
@@ -65,7 +65,7 @@ def _everything(telemetry: Any) -> str:
 
 @CAPTURE
 def test_a_key_echoed_in_a_401_is_never_recorded(
-    telemetry: Any, api: ProviderServer, capture: bool
+    telemetry: Any, api: ScriptedAPI, capture: bool
 ) -> None:
     """OpenAI's 401 body quotes the key; status, exception event and stack trace mask it."""
     import openai
@@ -82,7 +82,7 @@ def test_a_key_echoed_in_a_401_is_never_recorded(
     assert ECHOED_KEY not in _everything(telemetry)
 
 
-def test_a_key_echoed_by_a_gateway_is_masked_by_value(telemetry: Any, api: ProviderServer) -> None:
+def test_a_key_echoed_by_a_gateway_is_masked_by_value(telemetry: Any, api: ScriptedAPI) -> None:
     """A key of no known shape, quoted in a 403, is masked because it is the model's own key."""
     import openai
 
@@ -96,7 +96,7 @@ def test_a_key_echoed_by_a_gateway_is_masked_by_value(telemetry: Any, api: Provi
     )
 
 
-def test_anthropic_key_is_masked_by_value(telemetry: Any, api: ProviderServer) -> None:
+def test_anthropic_key_is_masked_by_value(telemetry: Any, api: ScriptedAPI) -> None:
     """ChatAnthropic's SecretStr key is learned from the model object and masked."""
     import anthropic
 
@@ -109,7 +109,7 @@ def test_anthropic_key_is_masked_by_value(telemetry: Any, api: ProviderServer) -
 
 @pytest.mark.parametrize("stream", [False, True], ids=["invoke", "stream"])
 def test_anthropic_tool_use_is_one_tool_call_part(
-    telemetry: Any, api: ProviderServer, stream: bool
+    telemetry: Any, api: ScriptedAPI, stream: bool
 ) -> None:
     """An Anthropic tool_use block is the message's tool_call part, not an empty extra part."""
     api.anthropic_replies.append(
@@ -159,7 +159,7 @@ def test_anthropic_tool_use_is_one_tool_call_part(
                     assert len(part) > 1, part  # never a bare {"type": ...}
 
 
-def test_openai_content_parts_are_semconv_parts(telemetry: Any, api: ProviderServer) -> None:
+def test_openai_content_parts_are_semconv_parts(telemetry: Any, api: ScriptedAPI) -> None:
     """OpenAI image_url / input_audio parts become blob and uri parts, text stays text."""
     message = HumanMessage(
         [
@@ -185,7 +185,7 @@ def test_openai_content_parts_are_semconv_parts(telemetry: Any, api: ProviderSer
     ]
 
 
-def test_openai_streamed_tool_call_and_usage(telemetry: Any, api: ProviderServer) -> None:
+def test_openai_streamed_tool_call_and_usage(telemetry: Any, api: ScriptedAPI) -> None:
     """A streamed ChatOpenAI tool call is one tool_call part; usage is recorded."""
     api.openai_replies.append(
         api.openai_tool_call("lookup", {"query": "otel", "token": "tk-1234567"})
@@ -207,7 +207,7 @@ def test_openai_streamed_tool_call_and_usage(telemetry: Any, api: ProviderServer
     assert "tk-1234567" not in _everything(telemetry)
 
 
-def test_anthropic_history_blocks_are_mapped(telemetry: Any, api: ProviderServer) -> None:
+def test_anthropic_history_blocks_are_mapped(telemetry: Any, api: ScriptedAPI) -> None:
     """Anthropic-format history blocks (thinking, tool_use, tool_result, image) map to parts."""
     history = [
         HumanMessage(
