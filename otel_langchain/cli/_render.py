@@ -94,10 +94,10 @@ def _span_label(span: Span, index: SpanIndex) -> Text:
     events = [e.name for e in span.events if e.name not in _HIDDEN_EVENTS]
     if events:
         label.append(f"  [{', '.join(events)}]", style="magenta")
-    if span.links:
-        label.append(f"  {links_text(span, index)}", style="yellow")
     if span.is_error:
         label.append(f"  ✗ {span.error_text}", style="red")
+    if span.links:  # after the error, which a narrow terminal must not cut off
+        label.append(f"  {links_text(span, index)}", style="yellow")
     return label
 
 
