@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -43,6 +44,16 @@ def find_binary(name: str) -> str:
 def load_yaml(path: Path) -> Any:
     with path.open(encoding="utf-8") as f:
         return yaml.safe_load(f)
+
+
+# `${env:NAME:-default}`: how the Collector and Jaeger configs make addresses overridable.
+ENV_REFERENCE = re.compile(r"\$\{env:(?P<name>[A-Z][A-Z0-9_]*):-(?P<default>[^}]+)\}")
+
+
+def load_with_env_defaults(path: Path) -> Any:
+    """A Collector-style config as compose runs it: each ``${env:NAME:-default}`` is its default."""
+    text = path.read_text(encoding="utf-8")
+    return yaml.safe_load(ENV_REFERENCE.sub(lambda m: m["default"], text))
 
 
 def load_dashboards() -> dict[str, dict[str, Any]]:

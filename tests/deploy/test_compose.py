@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import COMPOSE_FILE, load_yaml
+from .conftest import COMPOSE_FILE, DEPLOY, REPO, load_yaml
 
 pytestmark = pytest.mark.integration
 
@@ -27,6 +27,8 @@ EXPECTED_PORTS = {
     "prometheus": {9090},
 }
 # Distroless images without a probe binary; `healthprobe` checks them over the network.
+NATIVE = DEPLOY / "native"
+STACK_DOC = REPO / "docs" / "stack.md"
 PROBED_BY_SIDECAR = {"otel-collector", "tempo"}
 ONE_SHOT = {"tempo-init"}
 
@@ -118,3 +120,42 @@ def test_grafana_anonymous_access_is_view_only() -> None:
     assert env["GF_AUTH_ANONYMOUS_ENABLED"] == "true"
     assert env["GF_AUTH_ANONYMOUS_ORG_ROLE"] == "Viewer"
     assert "Never in production" in COMPOSE_FILE.read_text(encoding="utf-8")
+
+
+def _module_version(go_mod: Path, module: str) -> tuple[int, int, int]:
+    for line in go_mod.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if parts[:1] == [module]:
+            major, minor, patch = parts[1].removeprefix("v").split(".")
+            return int(major), int(minor), int(patch)
+    raise AssertionError(f"{module} not in {go_mod}")
+
+
+def natively_built() -> dict[str, str]:
+    """The release of each program scripts/build-stack builds, from its pins."""
+    _, jaeger_minor, jaeger_patch = _module_version(
+        NATIVE / "jaeger" / "go.mod", "github.com/jaegertracing/jaeger"
+    )
+    _, prom_minor, prom_patch = _module_version(
+        NATIVE / "prometheus" / "go.mod", "github.com/prometheus/prometheus"
+    )
+    return {
+        "otel-collector": str(load_yaml(NATIVE / "otelcol-builder.yaml")["dist"]["version"]),
+        # Jaeger's module v1.N.M is Jaeger v2.(N-63).M; Prometheus's v0.3NN.M is 3.NN.M.
+        "jaeger": f"2.{jaeger_minor - 63}.{jaeger_patch}",
+        "prometheus": f"3.{prom_minor - 300}.{prom_patch}",
+    }
+
+
+def test_images_are_the_releases_the_e2e_builds_or_the_docs_say_otherwise(
+    compose_model: dict[str, Any],
+) -> None:
+    """Jaeger and Prometheus images equal the built releases; any other difference is documented."""
+    doc = STACK_DOC.read_text(encoding="utf-8")
+    built = natively_built()
+    assert built["jaeger"] == "2.13.0" and built["prometheus"] == "3.16.0"
+    for service, version in built.items():
+        tag = compose_model["services"][service]["image"].rpartition(":")[2].removeprefix("v")
+        if tag != version:
+            assert service == "otel-collector", f"{service}: image {tag}, built {version}"
+            assert f"`{tag}`" in doc and f"`{version}`" in doc, f"{service}: not in docs/stack.md"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,16 @@ import pytest
 
 from otel_langchain import _semconv as sc
 
-from .conftest import DASHBOARDS_DIR, DATASOURCES_FILE, DEPLOY, GRAFANA, load_dashboards, load_yaml
+from .conftest import (
+    DASHBOARDS_DIR,
+    DATASOURCES_FILE,
+    DEPLOY,
+    ENV_REFERENCE,
+    GRAFANA,
+    load_dashboards,
+    load_with_env_defaults,
+    load_yaml,
+)
 from .queries import alert_rules, dashboard_promql, panel_targets, recording_rules
 
 COLLECTOR = DEPLOY / "otel-collector" / "config.yaml"
@@ -60,9 +70,45 @@ def _host_port(endpoint: str) -> tuple[str, int]:
     return parsed.hostname, parsed.port
 
 
+# Keys whose values are network addresses: each must be overridable by an env variable.
+ADDRESS_KEYS = {"endpoint", "metrics_endpoint", "host", "port"}
+
+
+def _addresses(node: Any, path: str = "") -> list[tuple[str, Any]]:
+    if isinstance(node, dict):
+        out = []
+        for key, value in node.items():
+            where = f"{path}.{key}" if path else str(key)
+            if key in ADDRESS_KEYS and not isinstance(value, (dict, list)):
+                out.append((where, value))
+            else:
+                out.extend(_addresses(value, where))
+        return out
+    if isinstance(node, list):
+        return [a for i, item in enumerate(node) for a in _addresses(item, f"{path}[{i}]")]
+    return []
+
+
+@pytest.mark.parametrize("path", [COLLECTOR, JAEGER], ids=["collector", "jaeger"])
+def test_every_address_is_overridable_with_a_compose_default(path: Path) -> None:
+    """Each endpoint, host and port is ``${env:NAME:-default}``, the default being compose's."""
+    text = path.read_text(encoding="utf-8")
+    assert "${" not in ENV_REFERENCE.sub("", text), "a ${...} without a default"
+    names = [m["name"] for m in ENV_REFERENCE.finditer(text)]
+    assert len(names) == len(set(names)), "an env variable is used twice"
+    addresses = _addresses(load_yaml(path))
+    assert addresses
+    for where, value in addresses:
+        assert ENV_REFERENCE.fullmatch(str(value)), f"{path.name}: {where} = {value!r} is fixed"
+    # Named in the file's header comment, so a reader finds every override.
+    header = "".join(itertools.takewhile(lambda line: line.startswith("#"), text.splitlines()))
+    for name in names:
+        assert name in header, f"{path.name}: {name} is not listed in the header comment"
+
+
 def test_collector_pipelines_use_defined_components() -> None:
     """Every Collector pipeline names defined receivers, processors, exporters and extensions."""
-    _check_pipelines(load_yaml(COLLECTOR), "collector")
+    _check_pipelines(load_with_env_defaults(COLLECTOR), "collector")
 
 
 @pytest.mark.integration
@@ -70,7 +116,7 @@ def test_collector_routes_traces_to_jaeger_and_tempo_and_metrics_to_prometheus(
     compose_model: dict[str, Any],
 ) -> None:
     """Traces reach Jaeger and Tempo, metrics Prometheus's OTLP endpoint, memory_limiter first."""
-    config = load_yaml(COLLECTOR)
+    config = load_with_env_defaults(COLLECTOR)
     pipelines = config["service"]["pipelines"]
     services = compose_model["services"]
     for pipeline in pipelines.values():
@@ -93,13 +139,14 @@ def test_collector_routes_traces_to_jaeger_and_tempo_and_metrics_to_prometheus(
 
 def test_jaeger_config_is_consistent() -> None:
     """Jaeger's pipeline and storage extension refer to the same defined backend."""
-    config = load_yaml(JAEGER)
+    config = load_with_env_defaults(JAEGER)
     _check_pipelines(config, "jaeger")
     backends = set(config["extensions"]["jaeger_storage"]["backends"])
     assert config["extensions"]["jaeger_query"]["storage"]["traces"] in backends
     assert config["exporters"]["jaeger_storage_exporter"]["trace_storage"] in backends
     assert config["extensions"]["jaeger_query"]["http"]["endpoint"].endswith(":16686")
     assert config["extensions"]["healthcheckv2"]["http"]["endpoint"].endswith(":13133")
+    assert config["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"].endswith(":4317")
 
 
 def test_tempo_monolithic_with_metrics_generator_writing_to_prometheus() -> None:
@@ -119,6 +166,11 @@ def test_tempo_monolithic_with_metrics_generator_writing_to_prometheus() -> None
     processors = config["overrides"]["defaults"]["metrics_generator"]["processors"]
     assert set(processors) == {"service-graphs", "span-metrics"}
     assert sc.GEN_AI_REQUEST_MODEL in generator["processor"]["span_metrics"]["dimensions"]
+    # Tempo labels exemplars traceID unless told; Grafana links the trace_id label.
+    generator_overrides = config["overrides"]["defaults"]["metrics_generator"]
+    (exemplar,) = _datasources()["prometheus"]["jsonData"]["exemplarTraceIdDestinations"]
+    exemplar_label = exemplar["name"]
+    assert generator_overrides["trace_id_label_name"] == exemplar_label == "trace_id"
     assert config["server"]["http_listen_port"] == 3200
     assert config["storage"]["trace"]["wal"]["path"].startswith("/var/tempo")
 
@@ -153,6 +205,8 @@ def test_links_between_datasources_use_provisioned_uids() -> None:
     assert sources[exemplar["datasourceUid"]]["type"] == "tempo"
     tempo = sources["tempo"]["jsonData"]
     assert sources[tempo["serviceMap"]["datasourceUid"]]["type"] == "prometheus"
+    # httpMethod is a Prometheus data source setting; Grafana's Tempo data source has none.
+    assert "httpMethod" not in tempo
     for uid in ("tempo", "jaeger"):
         t2m = sources[uid]["jsonData"]["tracesToMetrics"]
         assert sources[t2m["datasourceUid"]]["type"] == "prometheus"

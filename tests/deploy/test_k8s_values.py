@@ -48,6 +48,11 @@ def test_agent_daemonset_forwards_to_the_gateway() -> None:
     agent, gateway = _values("collector-agent"), _values("collector-gateway")
     assert agent["mode"] == "daemonset"
     assert agent["presets"]["kubernetesAttributes"]["enabled"] is True
+    # The preset prepends k8sattributes (before memory_limiter) to pipelines that
+    # do not list it; listed, it stays where the values put it.
+    for pipeline in ("traces", "metrics"):
+        processors = _pipelines(agent)[pipeline]["processors"]
+        assert processors == ["memory_limiter", "k8sattributes", "batch"], pipeline
     assert agent["ports"]["otlp"]["hostPort"] == 4317
     for pipeline in ("traces", "metrics"):
         _, exporter = _exporter(agent, pipeline)

@@ -12,8 +12,10 @@ import yaml
 from .conftest import DEPLOY, RULE_TESTS_DIR, RULES_DIR, find_binary, load_yaml, rule_groups
 
 PROMETHEUS_CONFIG = DEPLOY / "prometheus" / "prometheus.yml"
-# Top-level keys Prometheus 3 reads that the 2.x promtool on CI machines rejects.
+# Keys Prometheus 3 reads that Debian's Prometheus 2 promtool rejects. The
+# end-to-end test (tests/e2e) runs Prometheus 3's own promtool on the whole file.
 PROMETHEUS3_ONLY_KEYS = {"otlp"}
+PROMETHEUS3_ONLY_TSDB_KEYS = {"retention"}
 REQUIRED_ALERTS = {
     "LLMHighErrorRate",
     "LLMLatencyP95SLOBreach",
@@ -88,8 +90,13 @@ def test_promtool_check_config_on_the_portable_part(tmp_path: Path) -> None:
     """`promtool check config` accepts prometheus.yml minus the Prometheus-3-only keys."""
     config = load_yaml(PROMETHEUS_CONFIG)
     portable = {k: v for k, v in config.items() if k not in PROMETHEUS3_ONLY_KEYS}
-    # The container path of the rules; point promtool at the same files here.
-    assert portable["rule_files"] == ["/etc/prometheus/rules/*.yml"]
+    tsdb = portable["storage"]["tsdb"]
+    portable["storage"]["tsdb"] = {
+        k: v for k, v in tsdb.items() if k not in PROMETHEUS3_ONLY_TSDB_KEYS
+    }
+    # Relative to the config file: /etc/prometheus/rules in the container,
+    # deploy/prometheus/rules here. The copy promtool reads lives elsewhere.
+    assert portable["rule_files"] == ["rules/*.yml"]
     portable["rule_files"] = [str(RULES_DIR / "*.yml")]
     path = tmp_path / "prometheus.yml"
     path.write_text(yaml.safe_dump(portable), encoding="utf-8")
@@ -117,6 +124,8 @@ def test_prometheus3_otlp_receiver_settings(compose_model: dict[str, Any]) -> No
     assert otlp["translation_strategy"] == "UnderscoreEscapingWithSuffixes"
     assert config["storage"]["exemplars"]["max_exemplars"] > 0
     assert config["storage"]["tsdb"]["out_of_order_time_window"]
+    # Prometheus 3 reads retention from the file; the flag is deprecated.
+    assert config["storage"]["tsdb"]["retention"]["time"] == "15d"
 
     service = compose_model["services"]["prometheus"]
     flags = service["command"]
@@ -127,6 +136,9 @@ def test_prometheus3_otlp_receiver_settings(compose_model: dict[str, Any]) -> No
         "--config.file=/etc/prometheus/prometheus.yml",
     ):
         assert flag in flags
+    assert not [f for f in flags if f.startswith("--storage.tsdb.retention")], flags
     targets = {m["target"]: m for m in service["volumes"]}
+    # rule_files are relative to prometheus.yml: its directory holds rules/ in both places.
+    assert (PROMETHEUS_CONFIG.parent / "rules") == RULES_DIR
     assert Path(targets["/etc/prometheus/rules"]["source"]) == RULES_DIR
     assert Path(targets["/etc/prometheus/prometheus.yml"]["source"]) == PROMETHEUS_CONFIG
