@@ -52,7 +52,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         parents=[common_options()],
     )
     parser.add_argument(
-        "--out", metavar="FILE", type=Path, default=Path(DEFAULT_OUT), help="OTLP/JSON output file"
+        "--out",
+        metavar="FILE",
+        type=Path,
+        help=f"OTLP/JSON output file (default {DEFAULT_OUT}); with --endpoint, also"
+        " write what is exported to FILE",
     )
     parser.add_argument(
         "--endpoint", metavar="URL", help="export over OTLP (default: OTEL_EXPORTER_OTLP_ENDPOINT)"
@@ -84,7 +88,8 @@ def _telemetry(args: argparse.Namespace, service: str, otlp: Otlp | None) -> Tel
     options: dict[str, Any] = {"service_name": service, "metric_interval": 3600.0}
     if otlp is not None:  # the same flags and env, resolved again by configure()
         options.update(
-            exporter="otlp",
+            exporter="otlp" if args.out is None else ["otlp", "file"],
+            file=args.out,
             endpoint=args.endpoint or None,
             protocol=args.protocol,
             headers=header_flags(args.header),
@@ -254,6 +259,8 @@ def run(args: argparse.Namespace) -> int:
 
         check_reachable(otlp)
     else:
+        args.out = args.out or Path(DEFAULT_OUT)
+    if args.out is not None:
         _fresh(args.out)
     telemetry = _telemetry(args, service, otlp)
     handler = OTelCallbackHandler(

@@ -221,3 +221,21 @@ def test_demo_outputs_are_git_ignored() -> None:
     ]
     for output in ("otel-langchain-traces.jsonl", "otel-langchain-traces.html"):
         assert any(fnmatch.fnmatch(output, pattern) for pattern in patterns), output
+
+
+@pytest.mark.integration
+def test_demo_with_endpoint_and_out_writes_what_it_exports(
+    otlp_receiver: Callable[[str], Any],
+    fresh_globals: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--endpoint with --out exports over OTLP and writes the same spans to the file."""
+    receiver = otlp_receiver("grpc")
+    out = tmp_path / "copy.jsonl"
+    assert main(["demo", "--endpoint", receiver.endpoint, "--out", str(out), "--no-color"]) == 0
+    written = {(s.span_id, s.parent_id, s.name) for s in read_trace_file(out).spans}
+    exported = {(s["span_id"], s["parent_span_id"], s["name"]) for s in receiver.spans()}
+    assert len(written) >= 40
+    assert written == exported
+    assert f"Exported {len(written)} spans to file {out}." in capsys.readouterr().out
