@@ -147,6 +147,8 @@ def test_jaeger_config_is_consistent() -> None:
     assert config["extensions"]["jaeger_query"]["http"]["endpoint"].endswith(":16686")
     assert config["extensions"]["healthcheckv2"]["http"]["endpoint"].endswith(":13133")
     assert config["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"].endswith(":4317")
+    # Otherwise Jaeger sends its own spans to localhost:4317 (itself, in compose).
+    assert config["extensions"]["jaeger_query"]["enable_tracing"] is False
 
 
 def test_tempo_monolithic_with_metrics_generator_writing_to_prometheus() -> None:
