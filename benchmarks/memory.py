@@ -20,7 +20,13 @@ A last phase checks the bound on runs the app never ends: it keeps references to
 abandoned sync streams (so LangChain never ends their runs) with
 ``max_open_runs=1000`` and reports the handler's open runs.
 
-Run: ``python benchmarks/memory.py [--blocks 6] [--items 150] [--json OUT]``.
+``--probe objects`` reads, instead of tracemalloc (which slows the workload about
+3x), the interpreter's allocated memory blocks (``sys.getallocatedblocks()``), the
+number of gc-tracked objects and the RSS at each checkpoint: cheap enough for a run
+of 100k run trees (``--blocks 10 --items 1250``, as ``benchmarks/suite.py`` does).
+
+Run: ``python benchmarks/memory.py [--blocks 6] [--items 150] [--probe tracemalloc|objects]
+[--configs none,ours] [--json OUT]``.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import asyncio
 import contextlib
 import gc
 import json
+import sys
 import tracemalloc
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -101,15 +108,26 @@ class Workload:
         asyncio.run(many())
 
 
-def _traced(providers: list[Any]) -> int:
+def _rss_kib() -> int:
+    with open("/proc/self/status", encoding="ascii") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
+def _checkpoint(providers: list[Any], probe: str) -> dict[str, int]:
     for provider in providers:  # empty the span queue and export metrics first
         provider.force_flush()
     gc.collect()
-    return tracemalloc.get_traced_memory()[0]
+    if probe == "tracemalloc":
+        return {"traced_bytes": tracemalloc.get_traced_memory()[0]}
+    return {
+        "allocated_blocks": sys.getallocatedblocks(),
+        "gc_objects": len(gc.get_objects()),
+        "rss_kib": _rss_kib(),
+    }
 
 
-def measure(name: str, blocks: int, items: int) -> dict[str, Any]:
-    """Checkpoints of traced memory for one configuration."""
+def measure(name: str, blocks: int, items: int, probe: str = "tracemalloc") -> dict[str, Any]:
+    """Checkpoints of memory for one configuration (after warm-up, then after each block)."""
     handler: OTelCallbackHandler | None = None
     providers: list[Any] = []
     config: RunnableConfig = {}
@@ -124,19 +142,26 @@ def measure(name: str, blocks: int, items: int) -> dict[str, Any]:
         config = {"callbacks": [handler]}
     workload = Workload(config)
     workload.run(items)  # warm-up: caches, interned strings, metric streams
-    checkpoints = [_traced(providers)]
+    checkpoints = [_checkpoint(providers, probe)]
     for _ in range(blocks):
         workload.run(items)
-        checkpoints.append(_traced(providers))
+        checkpoints.append(_checkpoint(providers, probe))
     for provider in providers:
         provider.shutdown()
-    growth = checkpoints[-1] - checkpoints[0]
-    return {
-        "checkpoints_kib": [round(c / 1024, 1) for c in checkpoints],
-        "growth_kib": round(growth / 1024, 1),
-        "growth_bytes_per_1000_items": round(growth / (blocks * items) * 1000),
-        "open_runs": handler.open_runs if handler else None,
-    }
+    result: dict[str, Any] = {"open_runs": handler.open_runs if handler else None}
+    for key in checkpoints[0]:
+        values = [c[key] for c in checkpoints]
+        result[f"checkpoints_{key}"] = values
+        result[f"growth_{key}"] = values[-1] - values[0]
+        result[f"growth_{key}_per_1000_items"] = round(
+            (values[-1] - values[0]) / (blocks * items) * 1000, 1
+        )
+    if probe == "tracemalloc":  # the figures as this script always reported them
+        traced = result["checkpoints_traced_bytes"]
+        result["checkpoints_kib"] = [round(c / 1024, 1) for c in traced]
+        result["growth_kib"] = round((traced[-1] - traced[0]) / 1024, 1)
+        result["growth_bytes_per_1000_items"] = result["growth_traced_bytes_per_1000_items"]
+    return result
 
 
 def bound_phase(streams: int) -> dict[str, Any]:
@@ -172,33 +197,40 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--blocks", type=int, default=6)
     parser.add_argument("--items", type=int, default=150, help="workload items per block")
+    parser.add_argument("--probe", choices=("tracemalloc", "objects"), default="tracemalloc")
+    parser.add_argument("--configs", default="none,ours", help="comma-separated: none, ours")
+    parser.add_argument("--no-bound", action="store_true", help="skip the max_open_runs phase")
     parser.add_argument("--json", metavar="OUT", help="also write the figures as JSON")
     args = parser.parse_args(argv)
     console = Console()
-    tracemalloc.start()
-    results = {name: measure(name, args.blocks, args.items) for name in ("none", "ours")}
+    if args.probe == "tracemalloc":
+        tracemalloc.start()
+    names = [n for n in args.configs.split(",") if n]
+    results = {name: measure(name, args.blocks, args.items, args.probe) for name in names}
     tracemalloc.stop()
-    bound = bound_phase(3000)
+    bound = None if args.no_bound else bound_phase(3000)
 
+    runs = args.blocks * args.items * 8
     table = Table(
-        title=f"traced memory after gc, KiB, {args.blocks} blocks x {args.items} items "
-        "(8 run trees each)"
+        title=f"memory after gc, {args.blocks} blocks x {args.items} items "
+        f"(8 run trees each, {runs:,} run trees after warm-up), probe: {args.probe}"
     )
     table.add_column("configuration")
-    table.add_column("checkpoints (KiB)")
-    table.add_column("growth KiB", justify="right")
-    table.add_column("bytes / 1000 items", justify="right")
+    keys = [k.removeprefix("checkpoints_") for k in results[names[0]] if k.startswith("check")]
+    keys = [k for k in keys if k != "kib"]
+    for key in keys:
+        table.add_column(f"{key} checkpoints")
+        table.add_column("growth / 1000 items", justify="right")
     table.add_column("open runs", justify="right")
     for name, r in results.items():
-        table.add_row(
-            name,
-            " ".join(f"{c:.0f}" for c in r["checkpoints_kib"]),
-            f"{r['growth_kib']:.1f}",
-            str(r["growth_bytes_per_1000_items"]),
-            "-" if r["open_runs"] is None else str(r["open_runs"]),
-        )
+        cells = [name]
+        for key in keys:
+            cells.append(" ".join(f"{c:.0f}" for c in r[f"checkpoints_{key}"]))
+            cells.append(str(r[f"growth_{key}_per_1000_items"]))
+        table.add_row(*cells, "-" if r["open_runs"] is None else str(r["open_runs"]))
     console.print(table)
-    console.print(f"bound (max_open_runs=1000): {bound}")
+    if bound is not None:
+        console.print(f"bound (max_open_runs=1000): {bound}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"args": vars(args), "results": results, "bound": bound}, f, indent=2)
