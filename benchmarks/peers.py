@@ -4,11 +4,12 @@ Peers: OpenInference (``openinference-instrumentation-langchain``), OpenLLMetry
 (``opentelemetry-instrumentation-langchain``) and OpenLIT (``openlit``), pinned in
 ``benchmarks/requirements-peers.txt``. They patch LangChain process-wide, so every
 configuration runs in its own subprocess (``peers.py --run CONFIG``), and this script
-only orchestrates and prints. Install the peers in a separate virtualenv:
+only orchestrates and prints. Install the peers in a separate virtualenv (the one
+``benchmarks/README.md`` sets up for the suite):
 
-    python3 -m venv /tmp/peers-venv
-    /tmp/peers-venv/bin/pip install -e . -r benchmarks/requirements-peers.txt
-    /tmp/peers-venv/bin/python benchmarks/peers.py [--rounds 5] [--invokes 1000] [--json OUT]
+    python3 -m venv .venv-bench
+    .venv-bench/bin/pip install -e . -r benchmarks/requirements.txt
+    .venv-bench/bin/python benchmarks/peers.py [--rounds 5] [--invokes 1000] [--json OUT]
 
 (a) Overhead: the chain, fake model, span exporter and method of ``overhead.py``.
 Every configuration gets the same SDK TracerProvider (BatchSpanProcessor to an

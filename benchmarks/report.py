@@ -308,6 +308,23 @@ def _regions(f: Figures, w: str, m: str, tag: str) -> dict[str, float]:
     return {label: v / n for label, v in r["regions"].items()}
 
 
+def _per_call(f: Figures, w: str, reg: dict[str, float]) -> list[str]:
+    r = f.get(w, OURS, "regions:sdk")
+    if r is None:
+        return []
+    n = r["invokes_per_unit"]
+    spans, points = r["spans_per_unit"] / n, sum(r["points_per_unit"].values()) / n
+    start, end = reg.get("sdk span: Tracer.start_span", 0), reg.get("sdk span: Span.end", 0)
+    record = reg.get("sdk metric: Histogram.record", 0)
+    return [
+        f"Per call: `Tracer.start_span` {start / spans:,.1f} k-instr per span, `Span.end` "
+        f"(with the processor's export) {end / spans:,.1f} per span ({spans:g} spans per "
+        f"invoke); `Histogram.record` {record / points:,.1f} per point ({points:g} histogram "
+        "points per invoke).",
+        "",
+    ]
+
+
 def region_lines(f: Figures, w: str) -> list[str]:
     reg, total = _regions(f, w, OURS, "regions:sdk"), f.overhead(w, OURS)
     if not reg or not total:
@@ -325,7 +342,17 @@ def region_lines(f: Figures, w: str) -> list[str]:
         ((k, v) for k, v in reg.items() if not k.startswith("hook: ")), key=lambda x: -x[1]
     )
     rows += sorted(((k, v) for k, v in reg.items() if k.startswith("hook: ")), key=lambda x: -x[1])
-    lines = [
+    lines = []
+    plain, wrapped = f.per_invoke(w, OURS), f.per_invoke(w, OURS, "regions:sdk")
+    if plain and wrapped:
+        lines += [
+            f"Wrapping these {len(reg)} functions costs {wrapped - plain:,.0f} k-instr / invoke "
+            f"({100 * (wrapped - plain) / total:.0f}% of the overhead; included in the counts "
+            "of the regions that call them).",
+            "",
+        ]
+    lines += _per_call(f, w, reg)
+    lines += [
         "| region (inclusive) | k-instr / invoke | share of ours' overhead |",
         "|---|---:|---:|",
     ]
@@ -398,9 +425,9 @@ def check_lines(f: Figures, data: dict[str, Any]) -> tuple[list[str], list[str]]
         where = f"{w} / {m}{' / ' + tag if tag else ''}"
         peer = m.partition(" (content ")[0] in PEERS
         if m in EXACT_SPANS and r["spans_per_unit"] != r["runs_per_unit"]:
-            bad.append(f"{where}: {r['spans_per_unit']:g} spans for {r['runs_per_unit']} runs")
+            bad.append(f"{where}: {r['spans_per_unit']:g} span(s) for {r['runs_per_unit']} runs")
         if peer and r["spans_per_unit"] < r["runs_per_unit"]:
-            notes.append(f"{where}: {r['spans_per_unit']:g} spans for {r['runs_per_unit']} runs")
+            notes.append(f"{where}: {r['spans_per_unit']:g} span(s) for {r['runs_per_unit']} runs")
         elif m not in NO_SPANS and r["spans_per_unit"] == 0:
             bad.append(f"{where}: no span exported")
         if r.get("open_runs"):
@@ -424,15 +451,30 @@ def _present(f: Figures) -> list[str]:
     return [m for m in MAIN_MODES if any(k[1] == m for k in f.raw)]
 
 
+def _command(argv: list[str]) -> str:
+    """The command as run, without the options that only name local files."""
+    shown, skip = [COMMAND], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--json", "--results", "--from-json"):
+            skip = True
+        elif not arg.startswith(("--json=", "--results=", "--from-json=", "--keep")):
+            shown.append(f'"{arg}"' if " " in arg else arg)
+    return " ".join(shown)
+
+
 def _header(data: dict[str, Any]) -> list[str]:
     v, t = data["versions"], data["timings"]
     stages = ", ".join(f"{k} {s // 60} min {s % 60} s" for k, s in t.items())
     peers = ", ".join(f"{p} {v.get(pkg, '-')}" for p, (_, pkg) in PEERS.items())
     lines = [
-        f"Commit {data['commit']}, {date.today().isoformat()}; CPython {v['python']}, "
+        f"Handler code (`otel_langchain/`) at commit {data['commit']}, "
+        f"{data.get('date') or date.today().isoformat()}; "
+        f"CPython {v['python']}, "
         f"langchain-core {v['langchain-core']}, langgraph {v['langgraph']}, langchain "
         f"{v['langchain']}, opentelemetry-sdk {v['opentelemetry-sdk']}; peers: {peers}; "
-        f"{v['valgrind']}. Command: `{' '.join([COMMAND, *data['argv']])}` "
+        f"{v['valgrind']}. Command: `{_command(data['argv'])}` "
         f"(time taken: {stages}).",
     ]
     if data.get("machine"):

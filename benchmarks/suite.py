@@ -215,14 +215,16 @@ def versions() -> dict[str, str]:
 
 
 def commit() -> str:
+    """The last commit of the handler's code (``otel_langchain/``), and whether it is modified."""
+
     def git(*a: str) -> str:
         return subprocess.run(
             ["git", "-C", str(HERE), *a], capture_output=True, text=True, check=False
         ).stdout.strip()
 
-    rev = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", str(HERE.parent / "otel_langchain"))
-    return rev + (" (otel_langchain/ modified)" if dirty else "")
+    core = str(HERE.parent / "otel_langchain")
+    rev = git("log", "-1", "--format=%h", "--", core) or "unknown"
+    return rev + (" (otel_langchain/ modified)" if git("status", "--porcelain", "--", core) else "")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -273,6 +275,7 @@ def main(argv: list[str] | None = None) -> None:
 
     data: dict[str, Any] = {"versions": versions(), "commit": commit(), "argv": sys.argv[1:]}
     data["machine"] = {k: machine()[k] for k in ("nproc", "cpu")}
+    data["date"] = time.strftime("%Y-%m-%d")
     data |= {"skipped_modes": args.skipped, "stages": sorted(args.stages), "timings": {}}
     data |= {"cg_units": CG_UNITS, "cg_warmup": CG_WARMUP, "scale": args.scale}
     try:
