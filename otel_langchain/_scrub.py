@@ -190,7 +190,7 @@ _KNOWN: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("ASIA", r"ASIA[0-9A-Z]{16}"),
         ("AIza", r"AIza[0-9A-Za-z_\-]{20,}"),
         ("ya29.", r"ya29\.[0-9A-Za-z_\-]{20,}"),
-        ("gh", r"gh[pousr]_[A-Za-z0-9]{20,}"),
+        *((f"gh{kind}_", rf"gh{kind}_[A-Za-z0-9]{{20,}}") for kind in "pousr"),
         ("github_pat_", r"github_pat_[A-Za-z0-9_]{20,}"),
         ("glpat-", r"glpat-[A-Za-z0-9_\-]{20,}"),
         ("xox", r"xox[abposr]-[A-Za-z0-9\-]{10,}"),
