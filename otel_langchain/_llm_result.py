@@ -45,7 +45,7 @@ _CACHE_WRITE_KEYS = ("cache_creation_input_tokens", "cacheWriteInputTokens")
 _REASONING_KEYS = ("reasoning_tokens", "thoughts_token_count", "thoughtsTokenCount")
 
 
-class Usage:
+class TokenCounts:
     """Token counts of one model call; ``None`` means not reported."""
 
     __slots__ = ("cache_creation", "cache_read", "input", "output", "reasoning")
@@ -147,9 +147,9 @@ def finish_reasons(response: Any) -> list[str]:
     return reasons
 
 
-def usage(response: Any) -> Usage:
+def usage(response: Any) -> TokenCounts:
     """Token usage of the call, from ``usage_metadata`` else ``llm_output``."""
-    result = Usage()
+    result = TokenCounts()
     for gen in _generations(response):
         meta = getattr(_message(gen), "usage_metadata", None)
         if type(meta) is dict or isinstance(meta, Mapping):
@@ -172,7 +172,7 @@ def _first(raw: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
     return next((raw[k] for k in keys if k in raw), None)
 
 
-def _from_provider_dict(raw: Mapping[str, Any], result: Usage) -> None:
+def _from_provider_dict(raw: Mapping[str, Any], result: TokenCounts) -> None:
     result.add("input", _first(raw, _INPUT_KEYS))
     result.add("output", _first(raw, _OUTPUT_KEYS))
     result.add("cache_read", _first(raw, _CACHE_READ_KEYS))

@@ -7,7 +7,7 @@ from typing import Any
 from opentelemetry.metrics import Histogram, Meter, MeterProvider, get_meter
 
 from otel_langchain import _semconv as sc
-from otel_langchain._llm_result import Usage
+from otel_langchain._llm_result import TokenCounts
 from otel_langchain._record import record
 
 
@@ -73,7 +73,7 @@ class Instruments:
         )
         self.feedback = feedback_histogram(meter)
 
-    def record_tokens(self, usage: Usage, attrs: dict[str, Any]) -> None:
+    def record_tokens(self, usage: TokenCounts, attrs: dict[str, Any]) -> None:
         """One token-usage point per reported token type."""
         if usage.input is not None:
             record(self.tokens, usage.input, {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_INPUT})

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from otel_langchain.usage import BudgetExceeded
+from otel_langchain._tracking import BudgetExceeded
 
 logger = logging.getLogger("otel_langchain")
 

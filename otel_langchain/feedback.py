@@ -42,8 +42,9 @@ from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
 from otel_langchain._content import ContentPolicy, safe_str
 from otel_langchain._metrics import feedback_histogram
-from otel_langchain._runs import RunRegistry, RunState
 from otel_langchain._safety import report, warn_once
+from otel_langchain.runs._base import Run
+from otel_langchain.runs.registry import RunRegistry
 from otel_langchain.version import __version__
 
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
@@ -235,7 +236,7 @@ def record_feedback(
         return False
 
 
-def _find(run_id: UUID) -> tuple[FeedbackSink | None, RunState | None, SpanContext | None]:
+def _find(run_id: UUID) -> tuple[FeedbackSink | None, Run | None, SpanContext | None]:
     for sink in _live_sinks():
         runs = sink.runs
         if runs is None:
@@ -259,7 +260,7 @@ def _record(
     tracer_provider: TracerProvider | None,
     meter_provider: MeterProvider | None,
 ) -> bool:
-    state: RunState | None = None
+    state: Run | None = None
     sink: FeedbackSink | None = None
     if run_id is not None:
         sink, state, context = _find(run_id)

@@ -1,7 +1,8 @@
-"""The callback handler: thin ``on_*`` hooks that turn LangChain runs into OTel spans.
+"""The callback handler: one line per LangChain callback, finding or making the run it is about.
 
-Chains, prompts, parsers, agents and events are here; models in ``_model_hooks``,
-tools and retrievers in ``_tool_hooks``, what they share in ``_hook_base``.
+What a run records is its kind's business (``otel_langchain.runs``): a start
+callback makes the run object (which starts its span), an end or error callback
+finds it and ends it, the others find it and add to it.
 """
 
 from __future__ import annotations
@@ -9,37 +10,34 @@ from __future__ import annotations
 import math
 import sys
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
 from opentelemetry import trace
 from opentelemetry.metrics import MeterProvider
-from opentelemetry.trace import SpanKind, TracerProvider
+from opentelemetry.trace import TracerProvider
 
 from otel_langchain import _attributes as attributes
-from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
-from otel_langchain._collected import release
-from otel_langchain._content import ContentPolicy, safe_str
+from otel_langchain._content import ContentPolicy
 from otel_langchain._dedupe import dedupe_enabled
-from otel_langchain._events import event_attributes, retry_attributes
-from otel_langchain._finish import Finisher, is_cancellation
-from otel_langchain._hook_base import reject_run_id
 from otel_langchain._metrics import Instruments
-from otel_langchain._model_hooks import ModelHooks
-from otel_langchain._runs import HANDLER_CLOSED, RunRegistry, RunState
-from otel_langchain._safety import guarded, passes_through
+from otel_langchain._safety import guarded, passes_through, warn_once
 from otel_langchain._secrets import learn_environment
-from otel_langchain._tool_hooks import ToolHooks
 from otel_langchain.config._checks import check_providers
 from otel_langchain.feedback import FeedbackSink
 from otel_langchain.feedback import register as register_feedback
 from otel_langchain.pricing import build_table
+from otel_langchain.runs._base import HANDLER_CLOSED, Tracing, is_cancellation
+from otel_langchain.runs.chain import ChainRun
+from otel_langchain.runs.collected import release
+from otel_langchain.runs.model import ModelRun, attach_dedupe
+from otel_langchain.runs.registry import RunRegistry
+from otel_langchain.runs.retriever import RetrieverRun
+from otel_langchain.runs.tool import ToolRun
 from otel_langchain.version import __version__
-
-_INTERNAL = SpanKind.INTERNAL
 
 
 def _check_max_run_age(value: object) -> None:
@@ -53,7 +51,23 @@ def _check_max_run_age(value: object) -> None:
         raise ValueError(f"max_run_age must be a positive number of seconds or None, got {value!r}")
 
 
-class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
+def _untraced(run_id: object) -> bool:
+    """A start callback's ``run_id`` is not a UUID: the run is not traced (logged once).
+
+    Such a run starts no span and attaches no context; its other callbacks find no
+    run. LangChain passes a ``config["run_id"]`` through unchecked.
+    """
+    if isinstance(run_id, UUID):
+        return False
+    warn_once(
+        "run_id_not_uuid",
+        "otel-langchain: a run started with a run_id that is not a UUID (a %s); it is not traced",
+        type(run_id).__name__,
+    )
+    return True
+
+
+class OTelCallbackHandler(BaseCallbackHandler):
     """Turns every LangChain run into an OpenTelemetry span, with GenAI metrics and cost.
 
     Pass it when constructing a runnable (traces that object's runs) or at run
@@ -112,27 +126,26 @@ class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
             raise ValueError(f"max_open_runs must be a positive integer, got {max_open_runs!r}")
         _check_max_run_age(max_run_age)
         learn_environment()
-        self._tracer = trace.get_tracer(
-            "otel_langchain", __version__, tracer_provider=tracer_provider
+        tracer = trace.get_tracer("otel_langchain", __version__, tracer_provider=tracer_provider)
+        content = ContentPolicy(enabled=capture_content, redact=redact, limit=max_content_length)
+        metrics = Instruments(meter_provider, __version__)
+        self._runs = RunRegistry(max_open_runs, max_run_age)
+        self._tracing = Tracing(
+            tracer=tracer,
+            metrics=metrics,
+            prices=build_table(prices),
+            content=content,
+            runs=self._runs,
+            user_ids=attributes.user_id_enabled(capture_user_id),
         )
-        self._content = ContentPolicy(
-            enabled=capture_content, redact=redact, limit=max_content_length
-        )
-        self._finisher = Finisher(
-            Instruments(meter_provider, __version__), build_table(prices), self._content
-        )
-        self._runs = RunRegistry(max_open_runs, max_run_age, self._finisher.evict)
         # When the handler goes, its open runs end and their contexts revert.
         weakref.finalize(self, release, self._runs).atexit = False
         self._feedback = register_feedback(
-            FeedbackSink(self._runs, self._tracer, self._content, self._finisher.metrics.feedback)
+            FeedbackSink(self._runs, tracer, content, metrics.feedback)
         )
-        self._user_ids = attributes.user_id_enabled(capture_user_id)
-        self._dedupe_pending = dedupe_enabled(dedupe)
-        if self._dedupe_pending:
-            self._attach_dedupe(tracer_provider)
-
-    # -- bookkeeping -----------------------------------------------------------------
+        if dedupe_enabled(dedupe):
+            self._tracing.dedupe_pending = True
+            attach_dedupe(self._tracing, tracer_provider)
 
     @property
     def open_runs(self) -> int:
@@ -147,7 +160,7 @@ class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
         """
         self._runs.end_all(HANDLER_CLOSED)
 
-    # -- chains, prompts, parsers, agents -------------------------------------------------
+    # -- starts: make the run --------------------------------------------------------------
 
     @guarded
     def on_chain_start(
@@ -161,104 +174,211 @@ class OTelCallbackHandler(ModelHooks, ToolHooks, BaseCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        """Start a chain / prompt / parser / graph-node span, or ``invoke_agent``."""
-        if not isinstance(run_id, UUID):
-            reject_run_id(run_id)
-            return
-        run_type = kwargs.get("run_type") or "chain"
-        name = attributes.run_name(serialized, kwargs, run_type)
-        attrs = attributes.common(run_id, run_type, name, tags, metadata, self._user_ids)
-        span_name = name
-        agent = run_type == "chain" and attributes.is_agent(name, metadata)
-        if agent:
-            span_name, agent_attrs = attributes.agent(name)
-            attrs.update(agent_attrs)
-        if self._content.enabled:
-            attrs[sc.LANGCHAIN_CHAIN_INPUTS] = self._content.json(inputs)
-        state = self._start(
-            run_id, parent_run_id, span_name, _INTERNAL, run_type, name, attrs, tags
-        )
-        # LangGraph before 1.1 marks a named graph's root run in no way: a chain run
-        # outside any node becomes an agent when a node run starts under it (_start).
-        state.maybe_graph = not agent and run_type == "chain" and sc.LANGGRAPH_NODE not in attrs
-
-    @guarded
-    def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        """End a chain span."""
-        state = self._runs.pop(run_id)
-        if state is not None:
-            extra = None
-            if self._content.enabled:
-                extra = {sc.LANGCHAIN_CHAIN_OUTPUTS: self._content.json(outputs)}
-            self._finisher.close(state, None, extra)
-
-    @guarded
-    def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        """End a chain, tool or retriever span with the error.
-
-        LangGraph's control flow (interrupts, ``Command`` bubbling) is not an error.
-        """
-        state = self._runs.pop(run_id)
-        if state is not None:
-            self._finisher.close(state, error, None)
-            if state.children and is_cancellation(error):
-                self._end_abandoned(state, error)
-
-    def _end_abandoned(self, state: RunState, error: BaseException) -> None:
-        """End the open descendants of an abandoned run (a stream its consumer closed).
-
-        LangChain never ends some of them: a generator step of an async stream that
-        the event loop finalizes is dropped without its end or error callback. Their
-        spans end now, marked cancelled like the run itself.
-        """
-        pending = list(state.children or ())
-        while pending:
-            child = self._runs.pop(pending.pop())
-            if child is not None:
-                self._finisher.close(child, error, None)
-                pending.extend(child.children or ())
-
-    on_tool_error = on_chain_error
-    on_retriever_error = on_chain_error
-
-    # -- events --------------------------------------------------------------------------
-
-    @guarded
-    def on_custom_event(self, name: str, data: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        """``dispatch_custom_event`` -> a span event of the same name on the dispatching run."""
-        state = self._runs.get(run_id)
-        if state is not None:
-            record.add_event(
-                state.span, safe_str(name), event_attributes(data, self._content.redacted)
+        """A chain, prompt, parser or graph-node run starts (or an agent's)."""
+        if not _untraced(run_id):
+            ChainRun(
+                self._tracing,
+                run_id,
+                parent_run_id,
+                serialized=serialized,
+                inputs=inputs,
+                tags=tags,
+                metadata=metadata,
+                kwargs=kwargs,
             )
 
     @guarded
+    def on_chat_model_start(
+        self,
+        serialized: dict[str, Any] | None,
+        messages: list[list[Any]],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """A chat model call starts."""
+        if not _untraced(run_id):
+            ModelRun(
+                self._tracing,
+                run_id,
+                parent_run_id,
+                operation=sc.OP_CHAT,
+                serialized=serialized,
+                prompt=messages,
+                tags=tags,
+                metadata=metadata,
+                kwargs=kwargs,
+            )
+
+    @guarded
+    def on_llm_start(
+        self,
+        serialized: dict[str, Any] | None,
+        prompts: list[str],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """A text LLM call starts."""
+        if not _untraced(run_id):
+            ModelRun(
+                self._tracing,
+                run_id,
+                parent_run_id,
+                operation=sc.OP_TEXT_COMPLETION,
+                serialized=serialized,
+                prompt=prompts,
+                tags=tags,
+                metadata=metadata,
+                kwargs=kwargs,
+            )
+
+    @guarded
+    def on_tool_start(
+        self,
+        serialized: dict[str, Any] | None,
+        input_str: str,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        inputs: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """A tool call starts."""
+        if not _untraced(run_id):
+            ToolRun(
+                self._tracing,
+                run_id,
+                parent_run_id,
+                serialized=serialized,
+                input_str=input_str,
+                inputs=inputs,
+                tags=tags,
+                metadata=metadata,
+                kwargs=kwargs,
+            )
+
+    @guarded
+    def on_retriever_start(
+        self,
+        serialized: dict[str, Any] | None,
+        query: str,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """A retrieval starts."""
+        if not _untraced(run_id):
+            RetrieverRun(
+                self._tracing,
+                run_id,
+                parent_run_id,
+                serialized=serialized,
+                query=query,
+                tags=tags,
+                metadata=metadata,
+                kwargs=kwargs,
+            )
+
+    # -- ends: find the run, end it ---------------------------------------------------------
+
+    def _finish(self, run_id: UUID, outputs: Any) -> None:
+        run = self._runs.pop(run_id)
+        if run is not None:
+            run.finish(outputs)
+
+    def _fail(self, run_id: UUID, error: BaseException) -> None:
+        """End the run with the error; an abandoned run's open descendants end with it."""
+        run = self._runs.pop(run_id)
+        if run is not None:
+            run.fail(error)
+            if run.children and is_cancellation(error):
+                self._runs.end_abandoned(run, error)
+
+    @guarded
+    def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """A chain run ended."""
+        self._finish(run_id, outputs)
+
+    @guarded
+    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """A model call returned (an ``LLMResult``)."""
+        self._finish(run_id, response)
+
+    @guarded
+    def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """A tool call returned."""
+        self._finish(run_id, output)
+
+    @guarded
+    def on_retriever_end(self, documents: Sequence[Any], *, run_id: UUID, **kwargs: Any) -> None:
+        """A retrieval returned its documents."""
+        self._finish(run_id, documents)
+
+    @guarded
+    def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """A chain run failed, was cancelled, or was interrupted (LangGraph control flow)."""
+        self._fail(run_id, error)
+
+    @guarded
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """A model call failed."""
+        self._fail(run_id, error)
+
+    @guarded
+    def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """A tool call failed."""
+        self._fail(run_id, error)
+
+    @guarded
+    def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """A retrieval failed."""
+        self._fail(run_id, error)
+
+    # -- while a run is open: find it, add to it ------------------------------------------------
+
+    @guarded
+    def on_llm_new_token(self, token: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """A streamed chunk: the first one is marked (event, time to first chunk)."""
+        run = self._runs.get(run_id)
+        if isinstance(run, ModelRun):
+            run.first_chunk()
+
+    @guarded
+    def on_custom_event(self, name: str, data: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """``dispatch_custom_event``: a span event of the same name on the dispatching run."""
+        run = self._runs.get(run_id)
+        if run is not None:
+            run.custom_event(name, data)
+
+    @guarded
     def on_retry(self, retry_state: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        """A retry attempt -> a ``retry`` event."""
-        state = self._runs.get(run_id)
-        if state is not None:
-            record.add_event(state.span, sc.EVENT_RETRY, retry_attributes(retry_state))
+        """A retry attempt: a ``retry`` event."""
+        run = self._runs.get(run_id)
+        if run is not None:
+            run.retry(retry_state)
 
     @guarded
     def on_agent_action(self, action: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        """An agent's tool choice -> an event on the agent's span."""
-        state = self._runs.get(run_id)
-        if state is not None:
-            attrs: dict[str, Any] = {sc.GEN_AI_TOOL_NAME: safe_str(getattr(action, "tool", ""))}
-            if self._content.enabled:
-                attrs[sc.GEN_AI_TOOL_CALL_ARGUMENTS] = self._content.json(
-                    getattr(action, "tool_input", None)
-                )
-            record.add_event(state.span, sc.EVENT_AGENT_ACTION, attrs)
+        """An agent's tool choice: an event on the agent's span."""
+        run = self._runs.get(run_id)
+        if isinstance(run, ChainRun):
+            run.agent_action(action)
 
     @guarded
     def on_agent_finish(self, finish: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        """An agent's final answer -> an event on the agent's span."""
-        state = self._runs.get(run_id)
-        if state is not None:
-            attrs: dict[str, Any] = {}
-            if self._content.enabled:
-                attrs[sc.GEN_AI_OUTPUT_MESSAGES] = self._content.json(
-                    getattr(finish, "return_values", None)
-                )
-            record.add_event(state.span, sc.EVENT_AGENT_FINISH, attrs)
+        """An agent's final answer: an event on the agent's span."""
+        run = self._runs.get(run_id)
+        if isinstance(run, ChainRun):
+            run.agent_finish(finish)

@@ -18,8 +18,8 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
     BaseInstrumentor,
 )
 
+from otel_langchain._tracking import active_trackers
 from otel_langchain.handler import OTelCallbackHandler
-from otel_langchain.usage import active_trackers
 
 logger = logging.getLogger(__name__)
 
@@ -85,11 +85,6 @@ def uninstrument() -> None:
         handler, _global.handler = _global.handler, None
     if handler is not None:
         handler.close()
-
-
-def instrumented_handler() -> OTelCallbackHandler | None:
-    """The handler ``instrument()`` installed, if any."""
-    return _global.handler
 
 
 class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]

@@ -18,14 +18,18 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from contextvars import ContextVar, Token
+from contextvars import Token
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal
 
+from otel_langchain._tracking import BudgetExceeded, active_trackers, trackers_var
+from otel_langchain.instrumentation import _ensure_hook
+
+__all__ = ["BudgetExceeded", "ModelUsage", "Usage", "active_trackers", "track_usage"]
+
 logger = logging.getLogger(__name__)
 
-_active: ContextVar[tuple[Usage, ...]] = ContextVar("otel_langchain_usage", default=())
 _ON_EXCEED = ("warn", "raise")
 
 
@@ -56,35 +60,6 @@ class ModelUsage:
             self.unpriced_calls += 1
         else:
             self.cost_usd += cost
-
-
-class BudgetExceeded(Exception):
-    """A ``track_usage()`` block reached its budget; the model call was not sent.
-
-    Attributes:
-        limit: ``"budget_usd"`` or ``"max_tokens"``: the limit that was reached.
-        budget_usd: The block's USD budget (None if it has none).
-        spent_usd: The block's priced spend so far.
-        max_tokens: The block's token budget (None if it has none).
-        spent_tokens: Input plus output tokens so far.
-        unpriced_calls: Calls whose cost is unknown (not in ``spent_usd``).
-        usage: The block's live ``Usage``.
-    """
-
-    def __init__(self, usage: Usage, limit: str) -> None:
-        self.limit = limit
-        self.budget_usd = usage.budget_usd
-        self.spent_usd = usage.cost_usd
-        self.max_tokens = usage.max_tokens
-        self.spent_tokens = usage.total_tokens
-        self.unpriced_calls = usage.unpriced_calls
-        self.usage = usage
-        if limit == "budget_usd":
-            reached = f"spent ${self.spent_usd:.6f} of budget_usd=${self.budget_usd:.6f}"
-        else:
-            reached = f"used {self.spent_tokens} tokens of max_tokens={self.max_tokens}"
-        calls = f"{usage.calls} model call" + ("" if usage.calls == 1 else "s")
-        super().__init__(f"track_usage() budget reached: {reached} over {calls}")
 
 
 @dataclass
@@ -177,12 +152,10 @@ class _UsageBlock:
         self._token: Token[tuple[Usage, ...]] | None = None
 
     def __enter__(self) -> Usage:
-        from otel_langchain.instrumentation import _ensure_hook
-
         if self._token is not None:
             raise RuntimeError("a track_usage() block cannot be entered twice")
         _ensure_hook()
-        self._token = _active.set((*_active.get(), self.usage))
+        self._token = trackers_var.set((*trackers_var.get(), self.usage))
         return self.usage
 
     def __exit__(
@@ -193,7 +166,7 @@ class _UsageBlock:
     ) -> None:
         token, self._token = self._token, None
         if token is not None:
-            _active.reset(token)
+            trackers_var.reset(token)
 
     async def __aenter__(self) -> Usage:
         return self.__enter__()
@@ -252,8 +225,3 @@ def track_usage(
         on_exceed=on_exceed,
     )
     return _UsageBlock(usage)
-
-
-def active_trackers() -> tuple[Usage, ...]:
-    """The trackers of the current context (innermost last)."""
-    return _active.get()

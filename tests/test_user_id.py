@@ -90,8 +90,7 @@ def test_bad_argument_is_refused(telemetry: Telemetry) -> None:
 
 def test_instrumentor_passes_the_new_settings(telemetry: Telemetry) -> None:
     """opentelemetry-instrument's entry point accepts capture_user_id and dedupe."""
-    from otel_langchain import LangChainInstrumentor
-    from otel_langchain.instrumentation import instrumented_handler
+    from otel_langchain import LangChainInstrumentor, instrument
 
     instrumentor = LangChainInstrumentor()
     instrumentor.instrument(
@@ -101,9 +100,9 @@ def test_instrumentor_passes_the_new_settings(telemetry: Telemetry) -> None:
         dedupe=False,
     )
     try:
-        handler = instrumented_handler()
+        handler = instrument()  # the active handler
         assert handler is not None
-        assert handler._user_ids is True
-        assert handler._finisher.dedupe is None
+        assert handler._tracing.user_ids is True
+        assert handler._tracing.dedupe is None
     finally:
         instrumentor.uninstrument()

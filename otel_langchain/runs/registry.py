@@ -1,91 +1,24 @@
-"""The run registry: LangChain run id -> the state of its open run, bounded in count and age."""
+"""The run registry: LangChain run id -> its open run, bounded in count and age."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from itertools import pairwise
 from time import perf_counter
 from typing import Any
 from uuid import UUID
 
 from opentelemetry import context as context_api
-from opentelemetry.context import Context
-from opentelemetry.trace import Span
 
-from otel_langchain._context import RunContext
 from otel_langchain._ended import EndedRuns
 from otel_langchain._safety import report, warn_once
-
-# Why a run was ended by us rather than by LangChain: the ``error.type`` of its span.
-EVICTED = "evicted"  # more than max_open_runs runs open
-EXPIRED = "expired"  # open for longer than max_run_age
-HANDLER_CLOSED = "handler_closed"  # OTelCallbackHandler.close() (also uninstrument())
-HANDLER_COLLECTED = "handler_collected"  # the handler was garbage collected
-
-
-class RunState:
-    """What we keep about one open run between its start and end callbacks."""
-
-    __slots__ = (
-        "children",
-        "ctx",
-        "first_chunk_at",
-        "maybe_graph",
-        "metric_attrs",
-        "model",
-        "name",
-        "operation",
-        "previous",
-        "provider",
-        "root",
-        "run_type",
-        "shadowed",
-        "span",
-        "started_at",
-        "token",
-        "trackers",
-    )
-
-    def __init__(
-        self,
-        span: Span,
-        ctx: RunContext,
-        token: object,
-        previous: Context,
-        run_type: str,
-        name: str,
-        started_at: float,
-    ) -> None:
-        self.span = span
-        self.ctx = ctx
-        self.token = token
-        self.previous = previous
-        self.run_type = run_type
-        self.name = name
-        self.started_at = started_at
-        # Set only for model runs.
-        self.operation: str | None = None
-        self.provider: str | None = None
-        self.model: str | None = None
-        self.metric_attrs: dict[str, Any] | None = None
-        self.first_chunk_at: float | None = None
-        self.trackers: tuple[Any, ...] = ()
-        # No parent run of ours: its span context is remembered when it ends (feedback).
-        self.root = False
-        # A chain run outside any LangGraph node: a graph root if a node run starts under it.
-        self.maybe_graph = False
-        # Ids of child runs (pruned to the open ones as it grows): ended with the run
-        # when it is abandoned (see OTelCallbackHandler.on_chain_error).
-        self.children: list[UUID] | None = None
-        # An older open run with the same run id (a reused id), newest first.
-        self.shadowed: RunState | None = None
-
+from otel_langchain.runs import collected
+from otel_langchain.runs._base import EVICTED, EXPIRED, Run
 
 _PRUNE_CHILDREN_AT = 64
 
 
-def _chain(head: RunState) -> list[RunState]:
+def _chain(head: Run) -> list[Run]:
     """``head`` and the runs it shadows, newest first."""
     members = [head]
     while (older := members[-1].shadowed) is not None:
@@ -93,7 +26,7 @@ def _chain(head: RunState) -> list[RunState]:
     return members
 
 
-def _ours(members: list[RunState]) -> RunState:
+def _ours(members: list[Run]) -> Run:
     """Of runs sharing an id, the one whose context is current (else the newest).
 
     A child's start and a run's end callbacks run in a context LangChain copied
@@ -101,13 +34,13 @@ def _ours(members: list[RunState]) -> RunState:
     same id (two overlapping ``ainvoke``, or a nested one given its parent's id).
     """
     current = context_api.get_current()
-    for state in members:
-        if state.ctx is current:
-            return state
+    for run in members:
+        if run.ctx is current:
+            return run
     return members[0]
 
 
-def _first(runs: dict[UUID, RunState]) -> UUID | None:
+def _first(runs: dict[UUID, Run]) -> UUID | None:
     """The oldest id, looked up again if another thread changes the dict meanwhile."""
     while True:
         try:
@@ -121,30 +54,29 @@ class RunRegistry:
 
     Concurrency: the hooks of one handler run in many threads at once. Each dict
     operation is atomic on its own (under the GIL, and per object on free-threaded
-    builds), so the hot paths (adding a new id, get, pop) take no lock. The lock
-    serializes the paths of several steps among themselves (eviction, expiry, reused
-    ids, ending all, and a pop that missed); each takes a run out with one atomic
-    ``pop``, so however the threads interleave, exactly one caller ends each run.
+    builds), so the common paths take no lock: adding an id not in use, ``get``, and
+    a ``pop`` that finds a run no other run shares its id with. The lock serializes
+    the paths of several steps among themselves: eviction, expiry, ending all, and
+    everything about a reused id (adding it, and a ``pop`` that finds it shared or
+    finds nothing while it is being re-registered). Each of them takes a run out
+    with one atomic ``pop``, so however the threads interleave, exactly one caller
+    ends each run.
 
     A reused run id (LangChain does not check) orphans nothing: the older run stays
     registered, shadowed by the newer; the id's child and end callbacks go to the
     run whose context is current, else to the newest.
     """
 
-    def __init__(
-        self, max_open: int, max_age: float | None, on_end: Callable[[RunState, str], None]
-    ) -> None:
+    def __init__(self, max_open: int, max_age: float | None) -> None:
         if max_open < 1:
             raise ValueError(f"max_open_runs must be a positive integer, got {max_open!r}")
-        self._runs: dict[UUID, RunState] = {}
+        self._runs: dict[UUID, Run] = {}
         self._max_open = max_open
         self._shadowed = 0  # runs registered behind a newer run with the same id
         self._limit = max_open  # on the number of ids: max_open minus the shadowed runs
         self._max_age = max_age
         #: No open run is older than max_age before this time: ``expire`` is a no-op.
         self.next_expiry = float("inf") if max_age is None else perf_counter() + max_age
-        #: Ends a run we drop, given the reason (the handler's ``Finisher.evict``).
-        self.on_end = on_end
         self._lock = threading.Lock()
         #: Span contexts of recently ended root runs (for feedback after the run).
         self.ended = EndedRuns()
@@ -152,22 +84,22 @@ class RunRegistry:
     def __len__(self) -> int:
         return len(self._runs) + self._shadowed
 
-    def get(self, run_id: Any) -> RunState | None:
+    def get(self, run_id: Any) -> Run | None:
         """The open run with this id, if any (an unhashable id is unknown, not an error)."""
         try:
-            state = self._runs.get(run_id)
+            run = self._runs.get(run_id)
         except TypeError:
             return None
-        if state is not None and state.shadowed is not None:
-            return _ours(_chain(state))
-        return state
+        if run is not None and run.shadowed is not None:
+            return _ours(_chain(run))
+        return run
 
-    def add(self, run_id: UUID, state: RunState) -> None:
+    def add(self, run_id: UUID, run: Run) -> None:
         """Register a started run, evicting the oldest open runs past the bound."""
         runs = self._runs
-        if runs.setdefault(run_id, state) is not state:
+        if runs.setdefault(run_id, run) is not run:
             with self._lock:
-                self._put(run_id, state)
+                self._put(run_id, run)
             warn_once(
                 "run_id_reused",
                 "otel-langchain: a run started with the run_id of a run still open; "
@@ -177,26 +109,39 @@ class RunRegistry:
         if len(runs) > self._limit:
             self._evict_oldest()
 
-    def pop(self, run_id: Any) -> RunState | None:
+    def pop(self, run_id: Any) -> Run | None:
         """Remove and return the run (None when unknown or already ended).
 
         A root run is remembered in ``ended`` (for feedback after it ended); runs
         sharing a reused id are not: feedback by that id would be ambiguous.
         """
         try:
-            state = self._runs.pop(run_id, None)
+            run = self._runs.pop(run_id, None)
         except TypeError:
             return None
-        if state is not None and state.shadowed is None:
-            if state.root:
-                self.ended.add(run_id, state.span)
-            return state
+        if run is not None and run.shadowed is None:
+            if run.root:
+                self.ended.add(run_id, run.span)
+            return run
         with self._lock:
-            if state is None:  # a reused id is being re-registered: look again when done
-                state = self._runs.pop(run_id, None)
-                if state is None or state.shadowed is None:
-                    return state
-            return self._take(run_id, state)
+            if run is None:  # a reused id is being re-registered: look again when done
+                run = self._runs.pop(run_id, None)
+                if run is None or run.shadowed is None:
+                    return run
+            return self._take(run_id, run)
+
+    def housekeeping(self) -> float:
+        """Before a run starts: end the expired runs and a collected handler's; return now.
+
+        So a run that never ended is no longer current or a parent when the next run
+        starts.
+        """
+        now = perf_counter()
+        if now >= self.next_expiry:
+            self.expire(now)
+        if collected.deferred:
+            collected.end_deferred()
+        return now
 
     def expire(self, now: float) -> None:
         """End the runs open longer than ``max_age`` (call when ``now >= next_expiry``).
@@ -207,7 +152,7 @@ class RunRegistry:
         max_age = self._max_age
         if max_age is None or now < self.next_expiry:
             return
-        expired: list[RunState] = []
+        expired: list[Run] = []
         with self._lock:
             runs = self._runs
             while (run_id := _first(runs)) is not None:
@@ -222,7 +167,7 @@ class RunRegistry:
                 self.next_expiry = now + max_age
         self.end_each(expired, EXPIRED)
 
-    def note_child(self, parent: RunState, run_id: UUID) -> None:
+    def note_child(self, parent: Run, run_id: UUID) -> None:
         """Remember ``run_id`` as a child of ``parent``, dropping ended children as it grows.
 
         Pruned when the list reaches 64, 128, 256, ... entries, so a long-lived run
@@ -238,34 +183,48 @@ class RunRegistry:
             children[:] = [c for c in children if c in runs]
         children.append(run_id)
 
+    def end_abandoned(self, run: Run, error: BaseException) -> None:
+        """End the open descendants of an abandoned run (a stream its consumer closed).
+
+        LangChain never ends some of them: a generator step of an async stream that
+        the event loop finalizes is dropped without its end or error callback. Their
+        spans end now, marked cancelled like the run itself.
+        """
+        pending = list(run.children or ())
+        while pending:
+            child = self.pop(pending.pop())
+            if child is not None:
+                child.fail(error)
+                pending.extend(child.children or ())
+
     def end_all(self, reason: str) -> None:
         """End every open run, newest first, for ``reason`` (the handler was closed)."""
         self.end_each(self.take_all(), reason)
 
-    def end_each(self, states: list[RunState], reason: str) -> None:
+    def end_each(self, runs: list[Run], reason: str) -> None:
         """End runs already removed, each whatever happens to the others."""
-        for state in states:
+        for run in runs:
             try:
-                self.on_end(state, reason)
+                run.end_by_us(reason)
             except Exception as exc:  # our bug: logged, and the other runs still end
                 report(f"ending a run ({reason})", exc)
 
-    def take_all(self) -> list[RunState]:
+    def take_all(self) -> list[Run]:
         """Remove and return every open run, newest first."""
-        states: list[RunState] = []
+        runs: list[Run] = []
         with self._lock:
             while True:
                 try:
                     _, head = self._runs.popitem()
                 except KeyError:
                     break
-                states.extend(self._unlink(head))
-        return states
+                runs.extend(self._unlink(head))
+        return runs
 
     # -- under the lock --------------------------------------------------------------------
 
     def _evict_oldest(self) -> None:
-        evicted: list[RunState] = []
+        evicted: list[Run] = []
         with self._lock:
             runs = self._runs
             while len(runs) > self._limit and (run_id := _first(runs)) is not None:
@@ -280,7 +239,7 @@ class RunRegistry:
         self._shadowed += delta
         self._limit = self._max_open - self._shadowed
 
-    def _link(self, members: list[RunState]) -> RunState:
+    def _link(self, members: list[Run]) -> Run:
         """Chain unlinked runs sharing an id, newest first; return the newest."""
         members.sort(key=_started_at, reverse=True)
         for newer, older in pairwise(members):
@@ -288,24 +247,24 @@ class RunRegistry:
         self._count_shadowed(len(members) - 1)
         return members[0]
 
-    def _unlink(self, head: RunState) -> list[RunState]:
+    def _unlink(self, head: Run) -> list[Run]:
         """Split the runs of an id just popped (newest first), no longer counted as shadowed."""
         if head.shadowed is None:
             return [head]
         members = _chain(head)
-        for state in members:
-            state.shadowed = None
+        for run in members:
+            run.shadowed = None
         self._count_shadowed(1 - len(members))
         return members
 
-    def _drop_oldest(self, head: RunState) -> RunState:
+    def _drop_oldest(self, head: Run) -> Run:
         """Remove and return the oldest of the runs ``head`` shadows (it stays registered)."""
         members = _chain(head)
         members[-2].shadowed = None
         self._count_shadowed(-1)
         return members[-1]
 
-    def _put(self, run_id: UUID, head: RunState) -> None:
+    def _put(self, run_id: UUID, head: Run) -> None:
         """Register a run (with those it shadows) under an id that may be in use."""
         runs = self._runs
         while runs.setdefault(run_id, head) is not head:
@@ -313,15 +272,15 @@ class RunRegistry:
             if current is not None:  # else it ended meanwhile: try again
                 head = self._link(self._unlink(head) + self._unlink(current))
 
-    def _take(self, run_id: UUID, head: RunState) -> RunState:
+    def _take(self, run_id: UUID, head: Run) -> Run:
         """Of the runs sharing ``run_id`` (``head`` just popped), the one ending now."""
         members = self._unlink(head)
-        state = _ours(members)
-        members.remove(state)
+        run = _ours(members)
+        members.remove(run)
         if members:
             self._put(run_id, self._link(members))
-        return state
+        return run
 
 
-def _started_at(state: RunState) -> float:
-    return state.started_at
+def _started_at(run: Run) -> float:
+    return run.started_at

@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import gc
 from collections import deque
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from otel_langchain._context import leave_run
-from otel_langchain._runs import HANDLER_COLLECTED, RunRegistry, RunState
 from otel_langchain._safety import report
+from otel_langchain.runs._base import HANDLER_COLLECTED, Run
 
-#: Runs of collected handlers whose spans are still to end, with how to end them.
-deferred: deque[tuple[Callable[[RunState, str], None], RunState]] = deque()
+if TYPE_CHECKING:
+    from otel_langchain.runs.registry import RunRegistry
+
+#: Runs of collected handlers whose spans are still to end.
+deferred: deque[Run] = deque()
 _collecting = False
 
 
@@ -39,17 +41,17 @@ gc.callbacks.append(_gc_phase)
 def release(runs: RunRegistry) -> None:
     """A handler was garbage collected: end its open runs (never raises)."""
     try:
-        states = runs.take_all()
+        runs_taken = runs.take_all()
     except Exception as exc:  # a finalizer's error would only be printed to stderr
         report("handler finalizer", exc)
         return
     if not _collecting:
-        runs.end_each(states, HANDLER_COLLECTED)
+        runs.end_each(runs_taken, HANDLER_COLLECTED)
         return
-    for state in states:
-        deferred.append((runs.on_end, state))
+    for run in runs_taken:
+        deferred.append(run)
         try:
-            leave_run(state.ctx, state.previous, state.token)
+            leave_run(run.ctx, run.previous, run.token)
         except Exception as exc:  # the span still ends later, the other contexts revert
             report("handler finalizer", exc)
 
@@ -58,10 +60,10 @@ def end_deferred() -> None:
     """End the spans ``release`` could not end inside the collector."""
     while True:
         try:
-            on_end, state = deferred.popleft()
+            run = deferred.popleft()
         except IndexError:
             return
         try:
-            on_end(state, HANDLER_COLLECTED)
+            run.end_by_us(HANDLER_COLLECTED)
         except Exception as exc:  # one failure must not keep the others open
             report("ending a collected handler's run", exc)

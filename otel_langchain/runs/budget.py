@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
-from otel_langchain._finish import Finisher
-from otel_langchain._runs import RunRegistry, RunState
-from otel_langchain.usage import BudgetExceeded, Usage
+from otel_langchain._tracking import BudgetExceeded
+from otel_langchain.runs._base import Run
+
+if TYPE_CHECKING:
+    from otel_langchain.runs.model import ModelRun
 
 
 def exceeded_attributes(exceeded: BudgetExceeded, action: str) -> dict[str, Any]:
@@ -28,39 +30,32 @@ def exceeded_attributes(exceeded: BudgetExceeded, action: str) -> dict[str, Any]
     return attrs
 
 
-def enforce(
-    trackers: tuple[Usage, ...],
-    run_id: UUID,
-    state: RunState,
-    runs: RunRegistry,
-    finisher: Finisher,
-) -> None:
+def enforce(run: ModelRun, run_id: UUID) -> None:
     """Before a model call: mark it on every block over budget; refuse it if one says raise.
 
     A refused call's run ends here (LangChain sends it no end or error callback):
     status ERROR, ``error.type=BudgetExceeded``, the caller's context restored.
     """
     refusal: BudgetExceeded | None = None
-    for tracker in reversed(trackers):  # innermost block first
+    metrics = run.tracing.metrics
+    for tracker in reversed(run.trackers):  # innermost block first
         exceeded = tracker.check_budget()
         if exceeded is None:
             continue
         action = tracker.on_exceed
-        record.add_event(
-            state.span, sc.EVENT_BUDGET_EXCEEDED, exceeded_attributes(exceeded, action)
-        )
+        record.add_event(run.span, sc.EVENT_BUDGET_EXCEEDED, exceeded_attributes(exceeded, action))
         metric_attrs: dict[str, Any] = {
             sc.LANGCHAIN_BUDGET_LIMIT: exceeded.limit,
             sc.LANGCHAIN_BUDGET_ACTION: action,
         }
-        if state.provider:
-            metric_attrs[sc.GEN_AI_PROVIDER_NAME] = state.provider
-        if state.model:
-            metric_attrs[sc.GEN_AI_REQUEST_MODEL] = state.model
-        record.add(finisher.metrics.budget_exceeded, 1, metric_attrs)
+        if run.provider:
+            metric_attrs[sc.GEN_AI_PROVIDER_NAME] = run.provider
+        if run.model:
+            metric_attrs[sc.GEN_AI_REQUEST_MODEL] = run.model
+        record.add(metrics.budget_exceeded, 1, metric_attrs)
         if action == "raise" and refusal is None:
             refusal = exceeded
     if refusal is not None:
-        runs.pop(run_id)
-        finisher.close(state, refusal, None)
+        run.tracing.runs.pop(run_id)
+        Run.fail(run, refusal)  # the call never happened: no operation duration
         raise refusal

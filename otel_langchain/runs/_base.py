@@ -1,0 +1,254 @@
+"""What every run kind shares: a span started under its parent, current inside the run, ended once.
+
+A run object is made by its start callback (``ChainRun(...)``, ``ModelRun(...)``,
+...), which starts its span, makes it current and registers the run; its end
+callback calls ``finish``, its error callback ``fail``; a run LangChain never
+ends is ended by us with ``end_by_us`` (evicted, expired, handler closed or
+collected). Each ends its span exactly once, its context reverted first.
+"""
+
+from __future__ import annotations
+
+from asyncio import CancelledError
+from time import perf_counter
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from opentelemetry import context as context_api
+from opentelemetry.context import Context
+from opentelemetry.trace import Span, SpanKind, Tracer
+
+from otel_langchain import _record as record
+from otel_langchain import _semconv as sc
+from otel_langchain._content import ContentPolicy, safe_str
+from otel_langchain._context import RunContext, enter_run, leave_run
+from otel_langchain._events import event_attributes, exception_attributes, retry_attributes
+
+if TYPE_CHECKING:
+    from otel_langchain._dedupe import ProviderSpanWatch
+    from otel_langchain._metrics import Instruments
+    from otel_langchain.pricing import PriceTable
+    from otel_langchain.runs.registry import RunRegistry
+
+# Why a run was ended by us rather than by LangChain: the ``error.type`` of its span,
+# and its status message.
+EVICTED = "evicted"
+EXPIRED = "expired"
+HANDLER_CLOSED = "handler_closed"  # OTelCallbackHandler.close(), also by uninstrument()
+HANDLER_COLLECTED = "handler_collected"
+END_REASONS = {
+    EVICTED: "run evicted: the oldest open run when max_open_runs was exceeded",
+    EXPIRED: "run expired: still open after max_run_age",
+    HANDLER_CLOSED: "run ended: still open when its handler was closed",
+    HANDLER_COLLECTED: "run ended: still open when its handler was garbage collected",
+}
+
+# LangGraph steers graphs with exceptions (interrupts, Command(graph=PARENT));
+# they bubble through runs but are not failures.
+_CONTROL_FLOW = frozenset({"GraphBubbleUp", "GraphInterrupt", "NodeInterrupt", "ParentCommand"})
+_CANCELLED = (GeneratorExit, CancelledError)
+_RETRY_TAG = "retry:attempt:"
+
+
+def is_cancellation(error: BaseException) -> bool:
+    """A stream closed by its consumer or a cancelled task: the run was abandoned."""
+    return isinstance(error, _CANCELLED)
+
+
+def _is_control_flow(error: BaseException) -> bool:
+    return any(cls.__name__ in _CONTROL_FLOW for cls in type(error).__mro__)
+
+
+def note_retry(parent: Run, tags: list[str]) -> None:
+    """``RunnableRetry`` tags its attempts ``retry:attempt:N``; N > 1 is a retry of the step."""
+    for tag in tags:
+        if isinstance(tag, str) and tag.startswith(_RETRY_TAG):
+            attempt = tag[len(_RETRY_TAG) :]
+            if attempt.isdigit() and int(attempt) > 1:
+                attrs = {sc.RETRY_ATTEMPT: int(attempt) - 1}
+                record.add_event(parent.span, sc.EVENT_RETRY, attrs)
+            return
+
+
+class Tracing:
+    """What the runs of one handler record through; the handler sets it up once."""
+
+    __slots__ = (
+        "content",
+        "dedupe",
+        "dedupe_pending",
+        "metrics",
+        "prices",
+        "runs",
+        "tracer",
+        "user_ids",
+    )
+
+    def __init__(
+        self,
+        *,
+        tracer: Tracer,
+        metrics: Instruments,
+        prices: PriceTable,
+        content: ContentPolicy,
+        runs: RunRegistry,
+        user_ids: bool,
+    ) -> None:
+        self.tracer = tracer
+        self.metrics = metrics
+        self.prices = prices
+        self.content = content
+        self.runs = runs
+        #: Record ``user_id`` metadata as ``user.id`` (``capture_user_id``).
+        self.user_ids = user_ids
+        #: Other instrumentations' GenAI spans under ours are watched for (``_dedupe``).
+        self.dedupe: ProviderSpanWatch | None = None
+        #: Deduplication is on but its span processor waits for a global provider.
+        self.dedupe_pending = False
+
+
+class Run:
+    """One open LangChain run: its span, the context it made current, and how it ends."""
+
+    __slots__ = (
+        "children",
+        "ctx",
+        "name",
+        "previous",
+        "root",
+        "run_type",
+        "shadowed",
+        "span",
+        "started_at",
+        "token",
+        "tracing",
+    )
+
+    def __init__(
+        self,
+        tracing: Tracing,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        *,
+        span_name: str,
+        kind: SpanKind,
+        run_type: str,
+        name: str,
+        attrs: dict[str, Any],
+        tags: list[str] | None,
+    ) -> None:
+        """Start the span under the parent run (else the caller's span), make it current, register.
+
+        Runs open longer than ``max_run_age``, and those of a collected handler, end
+        first, so that a run nobody ended is no longer current or a parent.
+        """
+        runs = tracing.runs
+        self.tracing = tracing
+        self.run_type = run_type
+        self.name = name
+        self.started_at = runs.housekeeping()
+        #: Ids of child runs (pruned to the open ones as it grows): ended with this
+        #: run when it is abandoned (``RunRegistry.end_abandoned``).
+        self.children: list[UUID] | None = None
+        #: An older open run with the same run id (a reused id), newest first.
+        self.shadowed: Run | None = None
+        parent = runs.get(parent_run_id)
+        #: No parent run of ours: its span context is remembered when it ends (feedback).
+        self.root = parent is None
+        current = context_api.get_current()
+        if parent is not None:
+            runs.note_child(parent, run_id)
+            parent.child_started(tags, attrs)
+        self.span: Span = record.start_span(
+            tracing.tracer,
+            span_name,
+            context=parent.ctx if parent is not None else current,
+            kind=kind,
+            attrs=attrs,
+        )
+        self.previous: Context = current
+        self.ctx: RunContext
+        self.token: object
+        self.ctx, self.token = enter_run(self.span, current)
+        runs.add(run_id, self)
+
+    # -- while open ------------------------------------------------------------------------
+
+    def child_started(self, tags: list[str] | None, attrs: dict[str, Any]) -> None:
+        """A child run starts (its tags and attributes): a retry of this run's step is noted."""
+        if tags:
+            note_retry(self, tags)
+
+    def custom_event(self, name: Any, data: Any) -> None:
+        """``dispatch_custom_event``: an event of the same name, its data flattened."""
+        record.add_event(
+            self.span, safe_str(name), event_attributes(data, self.tracing.content.redacted)
+        )
+
+    def retry(self, retry_state: Any) -> None:
+        """A retry of this run (tenacity's state): a ``retry`` event."""
+        record.add_event(self.span, sc.EVENT_RETRY, retry_attributes(retry_state))
+
+    # -- ending ----------------------------------------------------------------------------
+
+    def finish(self, outputs: Any) -> None:
+        """LangChain ended the run: record what it returned, then end."""
+        try:
+            extra = self.end_attributes(outputs)
+            if extra and self.span.is_recording():
+                record.set_attributes(self.span, extra)
+        finally:
+            self.close(None)
+
+    def end_attributes(self, outputs: Any) -> dict[str, Any] | None:
+        """The span attributes the run's outputs give (content capture, counts)."""
+        return None
+
+    def fail(self, error: BaseException) -> None:
+        """LangChain ended the run with an error (or a cancellation, or control flow)."""
+        error_type = None
+        try:
+            error_type = self.record_error(error)
+        finally:
+            self.close(error_type)
+
+    def record_error(self, error: BaseException) -> str | None:
+        """Mark the span: the ``error.type`` of a failure; None for cancellation, control flow."""
+        span = self.span
+        if is_cancellation(error):
+            record.set_attribute(span, sc.LANGCHAIN_RUN_CANCELLED, True)
+            return None
+        error_type = type(error).__name__
+        if _is_control_flow(error):
+            record.set_attribute(span, sc.LANGCHAIN_RUN_CONTROL_FLOW, error_type)
+            return None
+        record.set_attribute(span, sc.ERROR_TYPE, error_type)
+        record.set_error(span, f"{error_type}: {safe_str(error)}")
+        if span.is_recording():
+            record.add_event(span, sc.EVENT_EXCEPTION, exception_attributes(error))
+        return error_type
+
+    def close(self, error_type: str | None) -> None:
+        """Record ``langchain.run.duration``, revert the context, end the span."""
+        try:
+            attrs = {sc.LANGCHAIN_RUN_TYPE: self.run_type, sc.LANGCHAIN_RUN_NAME: self.name}
+            if error_type is not None:
+                attrs[sc.ERROR_TYPE] = error_type
+            record.record(
+                self.tracing.metrics.run_duration, perf_counter() - self.started_at, attrs
+            )
+        finally:
+            self.release()
+
+    def end_by_us(self, reason: str) -> None:
+        """End a run LangChain did not end, for ``reason``: ERROR, ``error.type`` = reason."""
+        try:
+            record.set_attribute(self.span, sc.ERROR_TYPE, reason)
+            record.set_error(self.span, END_REASONS.get(reason, reason))
+        finally:
+            self.release()
+
+    def release(self) -> None:
+        """Revert the run's context and end its span."""
+        leave_run(self.ctx, self.previous, self.token)
+        self.span.end()

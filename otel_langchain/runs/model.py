@@ -1,0 +1,270 @@
+"""Model runs: ``chat {model}`` / ``text_completion {model}`` client spans, usage, cost and metrics.
+
+Per call: one ``gen_ai.client.operation.duration`` point,
+``gen_ai.client.operation.time_to_first_chunk`` when streamed, one
+``gen_ai.client.token.usage`` and one ``langchain.llm.cost`` point per token type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from time import perf_counter
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, TracerProvider
+
+from otel_langchain import _attributes as attributes
+from otel_langchain import _dedupe as dedupe
+from otel_langchain import _llm_result as result
+from otel_langchain import _messages as messages
+from otel_langchain import _record as record
+from otel_langchain import _semconv as sc
+from otel_langchain._secrets import learn_from_model
+from otel_langchain._tracking import active_trackers
+from otel_langchain.runs import budget
+from otel_langchain.runs._base import Run, Tracing
+
+if TYPE_CHECKING:
+    from otel_langchain.usage import Usage
+
+
+def attach_dedupe(tracing: Tracing, provider: TracerProvider | None) -> None:
+    """Watch the provider's spans for other instrumentations' GenAI spans (``_dedupe``)."""
+    watch = dedupe.attach(provider if provider is not None else trace.get_tracer_provider())
+    if watch is not None:
+        tracing.dedupe = watch
+        tracing.dedupe_pending = False
+    elif provider is not None:  # an explicit provider that takes no span processors
+        tracing.dedupe_pending = False
+
+
+class ModelRun(Run):
+    """A chat model or text LLM call."""
+
+    __slots__ = ("first_chunk_at", "model", "operation", "provider", "trackers")
+
+    def __init__(
+        self,
+        tracing: Tracing,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        *,
+        operation: str,
+        serialized: dict[str, Any] | None,
+        prompt: Any,
+        tags: list[str] | None,
+        metadata: dict[str, Any] | None,
+        kwargs: dict[str, Any],
+    ) -> None:
+        """Start the span; ``prompt`` is the chat messages or the text prompts of the call."""
+        learn_from_model(serialized)
+        chat = operation == sc.OP_CHAT
+        run_type = "chat_model" if chat else "llm"
+        invocation = kwargs.get("invocation_params")
+        if not isinstance(invocation, Mapping):
+            invocation = None
+        self.operation = operation
+        self.provider = attributes.provider_name(metadata, invocation)
+        self.model = attributes.request_model(metadata, invocation)
+        self.first_chunk_at: float | None = None
+        name = attributes.run_name(serialized, kwargs, run_type)
+        attrs = attributes.common(run_id, run_type, name, tags, metadata, tracing.user_ids)
+        attrs[sc.GEN_AI_OPERATION_NAME] = operation
+        if self.provider:
+            attrs[sc.GEN_AI_PROVIDER_NAME] = self.provider
+        if self.model:
+            attrs[sc.GEN_AI_REQUEST_MODEL] = self.model
+        attrs.update(attributes.request_params(metadata, invocation))
+        content = tracing.content
+        if content.enabled:
+            attrs[sc.GEN_AI_INPUT_MESSAGES] = (
+                messages.input_messages(prompt, content)
+                if chat
+                else messages.prompt_messages(prompt, content)
+            )
+        super().__init__(
+            tracing,
+            run_id,
+            parent_run_id,
+            span_name=f"{operation} {self.model}" if self.model else operation,
+            kind=SpanKind.CLIENT,
+            run_type=run_type,
+            name=name,
+            attrs=attrs,
+            tags=tags,
+        )
+        trackers: tuple[Usage, ...] = active_trackers()
+        self.trackers = trackers
+        if trackers:
+            budget.enforce(self, run_id)
+        if tracing.dedupe_pending:
+            attach_dedupe(tracing, None)
+        watch = tracing.dedupe
+        if watch is not None and self.span.is_recording():
+            watch.watch(self.span.get_span_context().span_id)
+
+    def first_chunk(self) -> None:
+        """A streamed chunk: the first one gets an event and the time to it."""
+        if self.first_chunk_at is None:
+            self.first_chunk_at = perf_counter()
+            record.add_event(self.span, sc.EVENT_FIRST_CHUNK)
+
+    # -- ending ------------------------------------------------------------------------------
+
+    def finish(self, outputs: Any) -> None:
+        """The response: its facts, usage and cost on the span; the GenAI metrics."""
+        response = outputs
+        extra: dict[str, Any] | None = None
+        try:
+            response_model = result.response_model(response)
+            attrs = self._metric_attrs(response_model)
+            recorded_by, their_metrics = self._recorded_by()
+            extra = self._timing(attrs, duration=not their_metrics)
+            counts = result.usage(response)
+            if counts.reported and not their_metrics:
+                self.tracing.metrics.record_tokens(counts, attrs)
+            cost = self._cost(response_model, counts, attrs)
+            if self.trackers:
+                self._track(response_model, counts, cost)
+            if self.span.is_recording():
+                extra.update(self._response_attributes(response, response_model, counts, cost))
+                if recorded_by is not None:
+                    dedupe.move_usage(extra, recorded_by)
+        finally:
+            try:
+                if extra and self.span.is_recording():
+                    record.set_attributes(self.span, extra)
+            finally:
+                self.close(None)
+
+    def fail(self, error: BaseException) -> None:
+        """A failed call; its duration point carries ``error.type``."""
+        error_type = None
+        try:
+            error_type = self.record_error(error)
+            attrs = self._metric_attrs(None)
+            if error_type is not None:
+                attrs[sc.ERROR_TYPE] = error_type
+            extra = self._timing(attrs, duration=not self._recorded_by()[1])
+            if extra and self.span.is_recording():
+                record.set_attributes(self.span, extra)
+        finally:
+            self.close(error_type)
+
+    def release(self) -> None:
+        """Stop watching for another instrumentation's span under ours; end the span."""
+        try:
+            watch = self.tracing.dedupe
+            if watch is not None:
+                watch.unwatch(self.span.get_span_context().span_id)
+        finally:
+            super().release()
+
+    # -- parts ---------------------------------------------------------------------------------
+
+    def _metric_attrs(self, response_model: str | None) -> dict[str, Any]:
+        attrs: dict[str, Any] = {sc.GEN_AI_OPERATION_NAME: self.operation}
+        if self.provider:
+            attrs[sc.GEN_AI_PROVIDER_NAME] = self.provider
+        if self.model:
+            attrs[sc.GEN_AI_REQUEST_MODEL] = self.model
+        if response_model:
+            attrs[sc.GEN_AI_RESPONSE_MODEL] = response_model
+        return attrs
+
+    def _timing(self, attrs: dict[str, Any], *, duration: bool) -> dict[str, Any]:
+        """The duration and time-to-first-chunk points; the span's streaming attributes."""
+        metrics = self.tracing.metrics
+        if duration:
+            record.record(metrics.duration, perf_counter() - self.started_at, attrs)
+        if self.first_chunk_at is None:
+            return {}
+        ttfc = self.first_chunk_at - self.started_at
+        record.record(metrics.ttfc, ttfc, attrs)
+        return {sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: ttfc, sc.GEN_AI_REQUEST_STREAM: True}
+
+    def _recorded_by(self) -> tuple[str | None, bool]:
+        """Another instrumentation's scope that recorded this call, and whether its metrics did."""
+        watch = self.tracing.dedupe
+        if watch is None:
+            return None, False
+        span = self.span
+        scope = watch.unwatch(span.get_span_context().span_id)
+        if scope is not None:
+            return scope, dedupe.records_metrics(scope)
+        if not span.is_recording():  # no children seen when unsampled: ask the instrumentors
+            return None, dedupe.instrumentor_active(self.provider) is not None
+        return None, False
+
+    def _cost(
+        self, response_model: str | None, counts: result.TokenCounts, attrs: dict[str, Any]
+    ) -> float | None:
+        """The call's cost (None when unreported or unpriced), one point per token type."""
+        if not counts.reported:
+            return None
+        found = self.tracing.prices.lookup(response_model, self.model)
+        if found is None:
+            return None
+        # Per token type (input incl. cache reads/writes, output), as tokens are.
+        price = found[1]
+        input_cost = price.cost(
+            input_tokens=counts.input or 0,
+            output_tokens=0,
+            cache_read_tokens=counts.cache_read or 0,
+            cache_write_tokens=counts.cache_creation or 0,
+        )
+        output_cost = price.cost(input_tokens=0, output_tokens=counts.output or 0)
+        cost = self.tracing.metrics.cost
+        record.add(cost, input_cost, {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_INPUT})
+        record.add(cost, output_cost, {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT})
+        return input_cost + output_cost
+
+    def _track(
+        self, response_model: str | None, counts: result.TokenCounts, cost: float | None
+    ) -> None:
+        """Count the call in the ``track_usage()`` blocks active when it started."""
+        model = response_model or self.model or "unknown"
+        for tracker in self.trackers:
+            tracker.record(
+                model,
+                input_tokens=counts.input or 0,
+                output_tokens=counts.output or 0,
+                cache_read=counts.cache_read or 0,
+                cost=cost,
+            )
+
+    def _response_attributes(
+        self,
+        response: Any,
+        response_model: str | None,
+        counts: result.TokenCounts,
+        cost: float | None,
+    ) -> dict[str, Any]:
+        attrs: dict[str, Any] = {}
+        if response_model:
+            attrs[sc.GEN_AI_RESPONSE_MODEL] = response_model
+        response_id = result.response_id(response)
+        if response_id:
+            attrs[sc.GEN_AI_RESPONSE_ID] = response_id
+        reasons = result.finish_reasons(response)
+        if reasons:
+            attrs[sc.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
+        for attr, value in (
+            (sc.GEN_AI_USAGE_INPUT_TOKENS, counts.input),
+            (sc.GEN_AI_USAGE_OUTPUT_TOKENS, counts.output),
+            (sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, counts.cache_read),
+            (sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, counts.cache_creation),
+            (sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, counts.reasoning),
+        ):
+            if value is not None:
+                attrs[attr] = value
+        if cost is None:
+            attrs[sc.LANGCHAIN_COST_UNKNOWN] = True
+        else:
+            attrs[sc.LANGCHAIN_COST_USD] = cost
+        content = self.tracing.content
+        if content.enabled:
+            attrs[sc.GEN_AI_OUTPUT_MESSAGES] = messages.output_messages(response, reasons, content)
+        return attrs

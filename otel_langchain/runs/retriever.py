@@ -1,0 +1,64 @@
+"""Retriever runs: ``retrieval {name}`` spans, the document count, (content) query and documents."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from opentelemetry.trace import SpanKind
+
+from otel_langchain import _attributes as attributes
+from otel_langchain import _semconv as sc
+from otel_langchain._content import safe_str
+from otel_langchain.runs._base import Run, Tracing
+
+
+class RetrieverRun(Run):
+    """A retrieval; its documents are counted, and recorded with content capture."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        tracing: Tracing,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        *,
+        serialized: dict[str, Any] | None,
+        query: str,
+        tags: list[str] | None,
+        metadata: dict[str, Any] | None,
+        kwargs: dict[str, Any],
+    ) -> None:
+        name = attributes.run_name(serialized, kwargs, "retriever")
+        attrs = attributes.common(run_id, "retriever", name, tags, metadata, tracing.user_ids)
+        attrs[sc.GEN_AI_OPERATION_NAME] = sc.OP_RETRIEVAL
+        content = tracing.content
+        if content.enabled:
+            attrs[sc.GEN_AI_RETRIEVAL_QUERY_TEXT] = content.text(safe_str(query))
+        super().__init__(
+            tracing,
+            run_id,
+            parent_run_id,
+            span_name=f"{sc.OP_RETRIEVAL} {name}",
+            kind=SpanKind.INTERNAL,
+            run_type="retriever",
+            name=name,
+            attrs=attrs,
+            tags=tags,
+        )
+
+    def end_attributes(self, outputs: Any) -> dict[str, Any] | None:
+        """``langchain.retrieval.documents.count``; the documents with content capture."""
+        if not isinstance(outputs, Sequence):
+            return None
+        attrs: dict[str, Any] = {sc.LANGCHAIN_RETRIEVAL_DOCUMENT_COUNT: len(outputs)}
+        content = self.tracing.content
+        if content.enabled:
+            documents = [
+                {"id": getattr(d, "id", None), "content": getattr(d, "page_content", safe_str(d))}
+                for d in outputs
+            ]
+            attrs[sc.GEN_AI_RETRIEVAL_DOCUMENTS] = content.json(documents)
+        return attrs

@@ -1,0 +1,71 @@
+"""Tool runs: ``execute_tool {name}`` spans: call id, description, (content) arguments, result."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from opentelemetry.trace import SpanKind
+
+from otel_langchain import _attributes as attributes
+from otel_langchain import _semconv as sc
+from otel_langchain._secrets import learn_from_mapping
+from otel_langchain.runs._base import Run, Tracing
+
+
+class ToolRun(Run):
+    """A tool call; its result is recorded with content capture."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        tracing: Tracing,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        *,
+        serialized: dict[str, Any] | None,
+        input_str: str,
+        inputs: dict[str, Any] | None,
+        tags: list[str] | None,
+        metadata: dict[str, Any] | None,
+        kwargs: dict[str, Any],
+    ) -> None:
+        name = attributes.run_name(serialized, kwargs, "tool")
+        attrs = attributes.common(run_id, "tool", name, tags, metadata, tracing.user_ids)
+        attrs[sc.GEN_AI_OPERATION_NAME] = sc.OP_EXECUTE_TOOL
+        attrs[sc.GEN_AI_TOOL_NAME] = name
+        attrs[sc.GEN_AI_TOOL_TYPE] = "function"
+        call_id = kwargs.get("tool_call_id")
+        if isinstance(call_id, str) and call_id:
+            attrs[sc.GEN_AI_TOOL_CALL_ID] = call_id
+        if isinstance(serialized, Mapping):
+            description = serialized.get("description")
+            if isinstance(description, str) and description:
+                attrs[sc.GEN_AI_TOOL_DESCRIPTION] = description[:1024]
+        if inputs:  # a credential argument is masked wherever it is echoed (result, errors)
+            learn_from_mapping(inputs)
+        content = tracing.content
+        if content.enabled:
+            attrs[sc.GEN_AI_TOOL_CALL_ARGUMENTS] = content.json(
+                inputs if inputs is not None else input_str
+            )
+        super().__init__(
+            tracing,
+            run_id,
+            parent_run_id,
+            span_name=f"{sc.OP_EXECUTE_TOOL} {name}",
+            kind=SpanKind.INTERNAL,
+            run_type="tool",
+            name=name,
+            attrs=attrs,
+            tags=tags,
+        )
+
+    def end_attributes(self, outputs: Any) -> dict[str, Any] | None:
+        """``gen_ai.tool.call.result`` with content capture (a ``ToolMessage``'s content)."""
+        content = self.tracing.content
+        if content.enabled:
+            return {sc.GEN_AI_TOOL_CALL_RESULT: content.json(getattr(outputs, "content", outputs))}
+        return None
