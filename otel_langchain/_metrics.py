@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+import os
+from typing import Any, Literal
 
 from opentelemetry.metrics import Histogram, Meter, MeterProvider, get_meter
 
 from otel_langchain import _semconv as sc
 from otel_langchain._llm_result import TokenCounts
 from otel_langchain._record import record
+
+logger = logging.getLogger(__name__)
+
+RUN_DURATION_ENV = "OTEL_LANGCHAIN_RUN_DURATION"
+RunDuration = Literal["default", "all"]
+_RUN_DURATION: tuple[RunDuration, ...] = ("default", "all")
+
+
+def run_duration_setting(explicit: str | None) -> RunDuration:
+    """``run_duration``: explicit argument, else ``OTEL_LANGCHAIN_RUN_DURATION``, else default.
+
+    ``"default"``: root runs, agents, LangGraph nodes, tools and retrievers get a
+    ``langchain.run.duration`` point; model runs (``gen_ai.client.operation.duration``
+    covers them) and the inner steps of a chain do not. ``"all"``: every run.
+    """
+    if explicit is not None:
+        for value in _RUN_DURATION:
+            if explicit == value:
+                return value
+        raise ValueError(f"run_duration must be 'default', 'all' or None, got {explicit!r}")
+    raw = os.environ.get(RUN_DURATION_ENV, "").strip().lower()
+    for value in _RUN_DURATION:
+        if raw == value:
+            return value
+    if raw:
+        logger.warning("%s=%r is not 'default' or 'all'; using 'default'", RUN_DURATION_ENV, raw)
+    return "default"
 
 
 def feedback_histogram(meter: Meter) -> Histogram:
@@ -62,7 +91,10 @@ class Instruments:
         self.run_duration = meter.create_histogram(
             sc.METRIC_RUN_DURATION,
             unit=sc.UNIT_SECONDS,
-            description="Duration of every LangChain run (chains, models, tools, retrievers).",
+            description=(
+                "Duration of LangChain runs: root runs, agents, graph nodes, tools and "
+                "retrievers (every run with run_duration='all')."
+            ),
             explicit_bucket_boundaries_advisory=list(sc.DURATION_BUCKETS),
         )
 

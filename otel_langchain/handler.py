@@ -23,7 +23,7 @@ from otel_langchain import _attributes as attributes
 from otel_langchain import _semconv as sc
 from otel_langchain._content import ContentPolicy
 from otel_langchain._dedupe import dedupe_enabled
-from otel_langchain._metrics import Instruments
+from otel_langchain._metrics import Instruments, RunDuration, run_duration_setting
 from otel_langchain._safety import guarded, passes_through, warn_once
 from otel_langchain._secrets import learn_environment
 from otel_langchain.config._checks import check_providers
@@ -93,6 +93,10 @@ class OTelCallbackHandler(BaseCallbackHandler):
             opentelemetry-instrumentation-openai-v2, OpenLLMetry) records the same
             model call, count its tokens once (see the README). ``None`` reads
             ``OTEL_LANGCHAIN_DEDUPE``; default on.
+        run_duration: Which runs get a ``langchain.run.duration`` point:
+            ``"default"`` (root runs, agents, LangGraph nodes, tools and retrievers;
+            model calls have ``gen_ai.client.operation.duration``) or ``"all"``.
+            ``None`` reads ``OTEL_LANGCHAIN_RUN_DURATION``; default ``"default"``.
     """
 
     run_inline = True  # called in the run's own task/context: required for context propagation
@@ -119,6 +123,7 @@ class OTelCallbackHandler(BaseCallbackHandler):
         max_content_length: int | None = None,
         capture_user_id: bool | None = None,
         dedupe: bool | None = None,
+        run_duration: RunDuration | None = None,
     ) -> None:
         check_providers(tracer_provider, meter_provider)
         super().__init__()
@@ -137,6 +142,7 @@ class OTelCallbackHandler(BaseCallbackHandler):
             content=content,
             runs=self._runs,
             user_ids=attributes.user_id_enabled(capture_user_id),
+            all_durations=run_duration_setting(run_duration) == "all",
         )
         # When the handler goes, its open runs end and their contexts revert.
         weakref.finalize(self, release, self._runs).atexit = False

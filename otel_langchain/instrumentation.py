@@ -107,6 +107,7 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
                 "max_content_length",
                 "capture_user_id",
                 "dedupe",
+                "run_duration",
             )
             if kwargs.get(key) is not None
         }

@@ -392,6 +392,18 @@ def test_operation_duration_on_failure_carries_error_type(telemetry: Any) -> Non
         "error.type": "TimeoutError",
     }
     assert _points(telemetry, "gen_ai.client.token.usage") == []
+    # A model run has no langchain.run.duration by default: the operation duration covers it.
+    assert _points(telemetry, "langchain.run.duration") == []
+
+
+def test_failed_model_run_duration_carries_error_type_with_run_duration_all(
+    telemetry: Any,
+) -> None:
+    """With run_duration='all' a failed model call's langchain.run.duration carries error.type."""
+    model = FakeOpenAIChat(error=TimeoutError("upstream slow"))
+    with pytest.raises(TimeoutError):
+        model.invoke("a", config={"callbacks": [telemetry.handler(run_duration="all")]})
+
     [run] = _points(telemetry, "langchain.run.duration")
     assert run.attributes["error.type"] == "TimeoutError"
 
@@ -420,9 +432,23 @@ def test_cost_counter_attributes(telemetry: Any) -> None:
     )
 
 
-def test_run_duration_recorded_for_every_run(telemetry: Any) -> None:
-    """langchain.run.duration gets a point for every run: chain, prompt, model, parser."""
+def test_run_duration_only_for_the_root_of_a_chain_by_default(telemetry: Any) -> None:
+    """By default langchain.run.duration skips a chain's inner steps and model runs."""
     _chain(FakeOpenAIChat()).invoke({"q": "hi"}, config={"callbacks": [telemetry.handler()]})
+
+    [point] = _points(telemetry, "langchain.run.duration")
+    assert dict(point.attributes) == {
+        "langchain.run.type": "chain",
+        "langchain.run.name": "RunnableSequence",
+    }
+    assert point.count == 1
+    assert len(telemetry.spans()) == 4
+
+
+def test_run_duration_recorded_for_every_run(telemetry: Any) -> None:
+    """With run_duration='all' langchain.run.duration gets a point for every run."""
+    handler = telemetry.handler(run_duration="all")
+    _chain(FakeOpenAIChat()).invoke({"q": "hi"}, config={"callbacks": [handler]})
 
     points = _points(telemetry, "langchain.run.duration")
     seen = {
@@ -443,7 +469,8 @@ def test_metric_units_and_bucket_boundaries_follow_semconv(telemetry: Any) -> No
     """Units and histogram bucket boundaries equal the GenAI semconv advice."""
     assert list(sc.DURATION_BUCKETS) == SEMCONV_DURATION_BUCKETS
     assert list(sc.TOKEN_BUCKETS) == SEMCONV_TOKEN_BUCKETS
-    list(FakeOpenAIChat().stream("a", config={"callbacks": [telemetry.handler()]}))
+    handler = telemetry.handler(run_duration="all")  # the model run gets langchain.run.duration
+    list(FakeOpenAIChat().stream("a", config={"callbacks": [handler]}))
 
     data = telemetry.reader.get_metrics_data()
     metrics = {

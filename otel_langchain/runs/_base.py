@@ -74,6 +74,7 @@ class Tracing:
     """What the runs of one handler record through; the handler sets it up once."""
 
     __slots__ = (
+        "all_durations",
         "content",
         "dedupe",
         "dedupe_pending",
@@ -93,6 +94,7 @@ class Tracing:
         content: ContentPolicy,
         runs: RunRegistry,
         user_ids: bool,
+        all_durations: bool,
     ) -> None:
         self.tracer = tracer
         self.metrics = metrics
@@ -101,6 +103,8 @@ class Tracing:
         self.runs = runs
         #: Record ``user_id`` metadata as ``user.id`` (``capture_user_id``).
         self.user_ids = user_ids
+        #: ``langchain.run.duration`` for every run (``run_duration="all"``).
+        self.all_durations = all_durations
         #: Other instrumentations' GenAI spans under ours are watched for (``_dedupe``).
         self.dedupe: ProviderSpanWatch | None = None
         #: Deduplication is on but its span processor waits for a global provider.
@@ -228,15 +232,20 @@ class Run:
             record.add_event(span, sc.EVENT_EXCEPTION, exception_attributes(error))
         return error_type
 
+    def timed(self) -> bool:
+        """Whether the run gets ``langchain.run.duration`` by default (tools, retrievers do)."""
+        return True
+
     def close(self, error_type: str | None) -> None:
-        """Record ``langchain.run.duration``, revert the context, end the span."""
+        """``langchain.run.duration`` if the run is timed; revert the context, end the span."""
         try:
-            attrs = {sc.LANGCHAIN_RUN_TYPE: self.run_type, sc.LANGCHAIN_RUN_NAME: self.name}
-            if error_type is not None:
-                attrs[sc.ERROR_TYPE] = error_type
-            record.record(
-                self.tracing.metrics.run_duration, perf_counter() - self.started_at, attrs
-            )
+            if self.tracing.all_durations or self.timed():
+                attrs = {sc.LANGCHAIN_RUN_TYPE: self.run_type, sc.LANGCHAIN_RUN_NAME: self.name}
+                if error_type is not None:
+                    attrs[sc.ERROR_TYPE] = error_type
+                record.record(
+                    self.tracing.metrics.run_duration, perf_counter() - self.started_at, attrs
+                )
         finally:
             self.release()
 

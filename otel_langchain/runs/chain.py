@@ -2,7 +2,10 @@
 
 A LangGraph graph's root run (or a legacy ``AgentExecutor``) is an agent
 invocation: span ``invoke_agent {name}``. Other chain runs are named after the
-run.
+run. ``langchain.run.duration`` is recorded for the chain runs worth a series of
+their own: a root run, an agent, a LangGraph node; the inner steps of a chain
+(prompts, parsers, lambdas, a node's inner runnables: often sub-millisecond, one
+series per name) get none unless ``run_duration="all"``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from otel_langchain.runs._base import Run, Tracing, note_retry
 class ChainRun(Run):
     """A chain, prompt, parser or graph-node run, or an agent invocation."""
 
-    __slots__ = ("maybe_graph",)
+    __slots__ = ("agent", "maybe_graph", "node")
 
     def __init__(
         self,
@@ -40,13 +43,15 @@ class ChainRun(Run):
         name = attributes.run_name(serialized, kwargs, run_type)
         attrs = attributes.common(run_id, run_type, name, tags, metadata, tracing.user_ids)
         span_name = name
-        agent = run_type == "chain" and attributes.is_agent(name, metadata)
-        if agent:
+        self.agent = run_type == "chain" and attributes.is_agent(name, metadata)
+        if self.agent:
             span_name, agent_attrs = attributes.agent(name)
             attrs.update(agent_attrs)
+        #: A LangGraph node's own run (not one of the runnables inside it).
+        self.node = attrs.get(sc.LANGGRAPH_NODE) == name
         # LangGraph before 1.1 marks a named graph's root run in no way: a chain run
         # outside any node becomes an agent when a node run starts under it.
-        self.maybe_graph = not agent and run_type == "chain" and sc.LANGGRAPH_NODE not in attrs
+        self.maybe_graph = not self.agent and run_type == "chain" and sc.LANGGRAPH_NODE not in attrs
         content = tracing.content
         if content.enabled:
             attrs[sc.LANGCHAIN_CHAIN_INPUTS] = content.json(inputs)
@@ -68,9 +73,14 @@ class ChainRun(Run):
             note_retry(self, tags)
         if self.maybe_graph and sc.LANGGRAPH_NODE in attrs:
             self.maybe_graph = False
+            self.agent = True
             span_name, agent_attrs = attributes.agent(self.name)
             record.rename(self.span, span_name)
             record.set_attributes(self.span, agent_attrs)
+
+    def timed(self) -> bool:
+        """A root run, an agent or a graph node; not the inner steps of a chain."""
+        return self.root or self.agent or self.node
 
     def end_attributes(self, outputs: Any) -> dict[str, Any] | None:
         """``langchain.chain.outputs`` with content capture."""

@@ -3,6 +3,8 @@
 Per call: one ``gen_ai.client.operation.duration`` point,
 ``gen_ai.client.operation.time_to_first_chunk`` when streamed, one
 ``gen_ai.client.token.usage`` and one ``langchain.llm.cost`` point per token type.
+No ``langchain.run.duration``: the operation duration covers model runs (unless
+``run_duration="all"``).
 """
 
 from __future__ import annotations
@@ -110,6 +112,10 @@ class ModelRun(Run):
         if self.first_chunk_at is None:
             self.first_chunk_at = perf_counter()
             record.add_event(self.span, sc.EVENT_FIRST_CHUNK)
+
+    def timed(self) -> bool:
+        """``gen_ai.client.operation.duration`` covers model runs."""
+        return False
 
     # -- ending ------------------------------------------------------------------------------
 
