@@ -492,7 +492,10 @@ async def test_abandoned_async_stream_with_generator_step_ends_every_span(teleme
 async def test_cancelled_ainvoke_ends_every_span_as_cancelled(telemetry: Any) -> None:
     """A request timeout cancels the run: every span ends, cancelled, not an error."""
 
+    started = asyncio.Event()
+
     async def slow(text: str) -> str:
+        started.set()
         await asyncio.sleep(10)
         return text
 
@@ -500,8 +503,12 @@ async def test_cancelled_ainvoke_ends_every_span_as_cancelled(telemetry: Any) ->
     chain = _chain() | RunnableLambda(lambda t: t, afunc=slow, name="slow")
     app = telemetry.tracer_provider.get_tracer("app")
     with app.start_as_current_span("request") as request:
+        # The timeout starts once the last step runs, so a loaded machine cannot
+        # time the request out before the step it is meant to abandon has started.
+        task = asyncio.ensure_future(chain.ainvoke({"q": "a"}, config={"callbacks": [h]}))
+        await asyncio.wait_for(started.wait(), 30)
         with pytest.raises(asyncio.TimeoutError):  # TimeoutError from Python 3.11 on
-            await asyncio.wait_for(chain.ainvoke({"q": "a"}, config={"callbacks": [h]}), 0.05)
+            await asyncio.wait_for(task, 0.05)
         for _ in range(5):
             await asyncio.sleep(0)
         assert trace.get_current_span() is request
