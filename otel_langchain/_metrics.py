@@ -1,18 +1,36 @@
-"""The metric instruments, created once per handler, and their record helpers."""
+"""The metric instruments, created once per meter provider, and their cheap record paths.
+
+Every model call adds to the series of its (operation, provider, request model,
+response model): the attribute dicts of a series are built, and scrubbed, once
+and reused for every point. ``langchain.llm.cost`` is summed per series in
+process and read by an observable counter when the reader collects: the same
+name, unit and attributes as a counter, with no SDK call per model call.
+``langchain.run.duration`` attributes are built once per run type and name.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
+import weakref
+from collections.abc import Iterable
 from typing import Any, Literal
 
-from opentelemetry.metrics import Histogram, Meter, MeterProvider, get_meter
+from opentelemetry import metrics
+from opentelemetry.metrics import CallbackOptions, Histogram, Meter, MeterProvider, Observation
 
+from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
-from otel_langchain._llm_result import TokenCounts
-from otel_langchain._record import record
 
 logger = logging.getLogger(__name__)
+
+# Distinct series kept with cached attributes and cost totals (two attribute sets each,
+# within the SDK's default cardinality limit of 2000 per instrument); past this, a call's
+# attributes are built per call and its cost goes to the overflow series, as the
+# SDK does past its cardinality limit.
+MAX_SERIES = 1000
+_OVERFLOW_ATTRS = {"otel.metric.overflow": True}
 
 RUN_DURATION_ENV = "OTEL_LANGCHAIN_RUN_DURATION"
 RunDuration = Literal["default", "all"]
@@ -50,12 +68,56 @@ def feedback_histogram(meter: Meter) -> Histogram:
     )
 
 
+class ModelSeries:
+    """The metric attributes of one (operation, provider, request model, response model).
+
+    ``attrs`` for the duration points, ``input_attrs`` / ``output_attrs`` for the
+    token and cost points of each token type; all scrubbed once. ``cost`` holds
+    the USD so far per token type and the number of priced calls (input, output,
+    calls); a series past ``MAX_SERIES`` shares the overflow series' list.
+    """
+
+    __slots__ = ("attrs", "cost", "input_attrs", "output_attrs")
+
+    def __init__(self, attrs: dict[str, Any], cost: list[float] | None = None) -> None:
+        self.attrs = record.clean(attrs)
+        self.input_attrs = {**self.attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_INPUT}
+        self.output_attrs = {**self.attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT}
+        self.cost = cost if cost is not None else [0.0, 0.0, 0.0]
+
+    def with_error(self, error_type: str) -> dict[str, Any]:
+        """The duration attributes of a failed call."""
+        return record.clean({**self.attrs, sc.ERROR_TYPE: error_type})
+
+
+def _model_attrs(
+    operation: str, provider: str | None, request_model: str | None, response_model: str | None
+) -> dict[str, Any]:
+    attrs: dict[str, Any] = {sc.GEN_AI_OPERATION_NAME: operation}
+    if provider:
+        attrs[sc.GEN_AI_PROVIDER_NAME] = provider
+    if request_model:
+        attrs[sc.GEN_AI_REQUEST_MODEL] = request_model
+    if response_model:
+        attrs[sc.GEN_AI_RESPONSE_MODEL] = response_model
+    return attrs
+
+
 class Instruments:
-    """GenAI client metrics plus ``langchain.llm.cost`` and ``langchain.run.duration``."""
+    """GenAI client metrics, ``langchain.llm.cost``, ``langchain.run.duration`` and the rest.
+
+    One per meter provider (see ``instruments``): the SDK keeps one instrument per
+    name and scope, and one observable counter's callback, so every handler of a
+    provider adds to the same series and cost totals.
+    """
 
     __slots__ = (
+        "__weakref__",
+        "_lock",
+        "_overflow",
+        "_run_attrs",
+        "_series",
         "budget_exceeded",
-        "cost",
         "duration",
         "feedback",
         "run_duration",
@@ -64,7 +126,11 @@ class Instruments:
     )
 
     def __init__(self, meter_provider: MeterProvider | None, version: str) -> None:
-        meter = get_meter("otel_langchain", version, meter_provider=meter_provider)
+        meter = metrics.get_meter("otel_langchain", version, meter_provider=meter_provider)
+        self._lock = threading.Lock()
+        self._series: dict[tuple[str, str | None, str | None, str | None], ModelSeries] = {}
+        self._run_attrs: dict[tuple[str, str], dict[str, Any]] = {}
+        self._overflow = ModelSeries(dict(_OVERFLOW_ATTRS))
         self.tokens = meter.create_histogram(
             sc.METRIC_TOKEN_USAGE,
             unit=sc.UNIT_TOKEN,
@@ -83,8 +149,9 @@ class Instruments:
             description="Time to receive the first chunk of a streamed response.",
             explicit_bucket_boundaries_advisory=list(sc.DURATION_BUCKETS),
         )
-        self.cost = meter.create_counter(
+        meter.create_observable_counter(
             sc.METRIC_LLM_COST,
+            callbacks=[_cost_callback(self)],
             unit=sc.UNIT_USD,
             description="Cost of model calls in US dollars, from the price table.",
         )
@@ -92,12 +159,11 @@ class Instruments:
             sc.METRIC_RUN_DURATION,
             unit=sc.UNIT_SECONDS,
             description=(
-                "Duration of LangChain runs: root runs, agents, graph nodes, tools and "
+                "Duration of LangChain runs: roots, agents, graph nodes, tools and "
                 "retrievers (every run with run_duration='all')."
             ),
             explicit_bucket_boundaries_advisory=list(sc.DURATION_BUCKETS),
         )
-
         self.budget_exceeded = meter.create_counter(
             sc.METRIC_BUDGET_EXCEEDED,
             unit=sc.UNIT_CALL,
@@ -105,9 +171,96 @@ class Instruments:
         )
         self.feedback = feedback_histogram(meter)
 
-    def record_tokens(self, usage: TokenCounts, attrs: dict[str, Any]) -> None:
-        """One token-usage point per reported token type."""
-        if usage.input is not None:
-            record(self.tokens, usage.input, {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_INPUT})
-        if usage.output is not None:
-            record(self.tokens, usage.output, {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT})
+    # -- model series ----------------------------------------------------------------------
+
+    def series(
+        self,
+        operation: str,
+        *,
+        provider: str | None,
+        request_model: str | None,
+        response_model: str | None,
+    ) -> ModelSeries:
+        """The series of a model call: looked up once per call, built once per series."""
+        key = (operation, provider, request_model, response_model)
+        found = self._series.get(key)
+        if found is not None:
+            return found
+        attrs = _model_attrs(operation, provider, request_model, response_model)
+        with self._lock:
+            if len(self._series) >= MAX_SERIES:
+                return ModelSeries(attrs, self._overflow.cost)
+            found = self._series.get(key)
+            if found is None:
+                found = self._series[key] = ModelSeries(attrs)
+            return found
+
+    def add_cost(self, series: ModelSeries, input_cost: float, output_cost: float) -> None:
+        """Add one priced call to its series' totals (read by the observable counter)."""
+        cost = series.cost
+        with self._lock:
+            cost[0] += input_cost
+            cost[1] += output_cost
+            cost[2] += 1
+
+    def costs(self) -> list[tuple[float, dict[str, Any]]]:
+        """The totals of every priced series, per token type: what the cost counter reports."""
+        with self._lock:
+            priced = [(s, s.cost[0], s.cost[1]) for s in self._series.values() if s.cost[2]]
+            if self._overflow.cost[2]:
+                priced.append((self._overflow, self._overflow.cost[0], self._overflow.cost[1]))
+        out: list[tuple[float, dict[str, Any]]] = []
+        for series, input_cost, output_cost in priced:
+            out.append((input_cost, series.input_attrs))
+            out.append((output_cost, series.output_attrs))
+        return out
+
+    # -- langchain.run.duration -------------------------------------------------------------
+
+    def run_attrs(self, run_type: str, name: str, error_type: str | None) -> dict[str, Any]:
+        """``langchain.run.duration`` attributes, built and scrubbed once per run type and name."""
+        if error_type is not None:
+            return record.clean(
+                {
+                    sc.LANGCHAIN_RUN_TYPE: run_type,
+                    sc.LANGCHAIN_RUN_NAME: name,
+                    sc.ERROR_TYPE: error_type,
+                }
+            )
+        key = (run_type, name)
+        found = self._run_attrs.get(key)
+        if found is None:
+            found = record.clean({sc.LANGCHAIN_RUN_TYPE: run_type, sc.LANGCHAIN_RUN_NAME: name})
+            if len(self._run_attrs) < MAX_SERIES:
+                self._run_attrs[key] = found
+        return found
+
+
+def _cost_callback(instruments: Instruments) -> Any:
+    """The observable counter's callback; holds the instruments weakly."""
+    ref = weakref.ref(instruments)
+
+    def observe(options: CallbackOptions) -> Iterable[Observation]:
+        live = ref()
+        if live is None:
+            return []
+        return [record.observation(value, attrs) for value, attrs in live.costs()]
+
+    return observe
+
+
+_shared: weakref.WeakKeyDictionary[Any, Instruments] = weakref.WeakKeyDictionary()
+_shared_lock = threading.Lock()
+
+
+def instruments(meter_provider: MeterProvider | None, version: str) -> Instruments:
+    """The instruments of ``meter_provider`` (the global one when None), made once."""
+    provider = meter_provider if meter_provider is not None else metrics.get_meter_provider()
+    with _shared_lock:
+        try:
+            found = _shared.get(provider)
+        except TypeError:  # not weakly referenceable or not hashable: one set per handler
+            return Instruments(provider, version)
+        if found is None:
+            found = _shared[provider] = Instruments(provider, version)
+        return found

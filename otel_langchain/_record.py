@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry.context import Context
-from opentelemetry.metrics import Counter, Histogram
+from opentelemetry.metrics import Counter, Histogram, Observation
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 
 from otel_langchain import _semconv as sc
@@ -144,3 +144,17 @@ def record(histogram: Histogram, amount: float, attrs: dict[str, Any]) -> None:
 def add(counter: Counter, amount: float, attrs: dict[str, Any]) -> None:
     """Add to a counter; its attributes scrubbed."""
     counter.add(amount, clean(attrs))
+
+
+def point(histogram: Histogram, amount: float, cleaned: dict[str, Any]) -> None:
+    """Record a histogram point whose attributes ``clean`` already scrubbed.
+
+    For the attribute dicts built once and reused for every point of a series
+    (``_metrics``): scrubbed when built, never changed after.
+    """
+    histogram.record(amount, cleaned)
+
+
+def observation(amount: float, cleaned: dict[str, Any]) -> Observation:
+    """An observable instrument's value; its attributes already scrubbed by ``clean``."""
+    return Observation(amount, cleaned)

@@ -23,7 +23,7 @@ from otel_langchain import _attributes as attributes
 from otel_langchain import _semconv as sc
 from otel_langchain._content import ContentPolicy
 from otel_langchain._dedupe import dedupe_enabled
-from otel_langchain._metrics import Instruments, RunDuration, run_duration_setting
+from otel_langchain._metrics import RunDuration, instruments, run_duration_setting
 from otel_langchain._safety import guarded, passes_through, warn_once
 from otel_langchain._secrets import learn_environment
 from otel_langchain.config._checks import check_providers
@@ -133,7 +133,7 @@ class OTelCallbackHandler(BaseCallbackHandler):
         learn_environment()
         tracer = trace.get_tracer("otel_langchain", __version__, tracer_provider=tracer_provider)
         content = ContentPolicy(enabled=capture_content, redact=redact, limit=max_content_length)
-        metrics = Instruments(meter_provider, __version__)
+        metrics = instruments(meter_provider, __version__)
         self._runs = RunRegistry(max_open_runs, max_run_age)
         self._tracing = Tracing(
             tracer=tracer,

@@ -240,11 +240,11 @@ class Run:
         """``langchain.run.duration`` if the run is timed; revert the context, end the span."""
         try:
             if self.tracing.all_durations or self.timed():
-                attrs = {sc.LANGCHAIN_RUN_TYPE: self.run_type, sc.LANGCHAIN_RUN_NAME: self.name}
-                if error_type is not None:
-                    attrs[sc.ERROR_TYPE] = error_type
-                record.record(
-                    self.tracing.metrics.run_duration, perf_counter() - self.started_at, attrs
+                metrics = self.tracing.metrics
+                record.point(
+                    metrics.run_duration,
+                    perf_counter() - self.started_at,
+                    metrics.run_attrs(self.run_type, self.name, error_type),
                 )
         finally:
             self.release()

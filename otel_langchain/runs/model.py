@@ -2,7 +2,8 @@
 
 Per call: one ``gen_ai.client.operation.duration`` point,
 ``gen_ai.client.operation.time_to_first_chunk`` when streamed, one
-``gen_ai.client.token.usage`` and one ``langchain.llm.cost`` point per token type.
+``gen_ai.client.token.usage`` point per reported token type, and the cost added
+to the series' ``langchain.llm.cost`` totals (``_metrics``).
 No ``langchain.run.duration``: the operation duration covers model runs (unless
 ``run_duration="all"``).
 """
@@ -23,6 +24,7 @@ from otel_langchain import _llm_result as result
 from otel_langchain import _messages as messages
 from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
+from otel_langchain._metrics import ModelSeries
 from otel_langchain._secrets import learn_from_model
 from otel_langchain._tracking import active_trackers
 from otel_langchain.runs import budget
@@ -125,13 +127,13 @@ class ModelRun(Run):
         extra: dict[str, Any] | None = None
         try:
             response_model = result.response_model(response)
-            attrs = self._metric_attrs(response_model)
+            series = self._series(response_model)
             recorded_by, their_metrics = self._recorded_by()
-            extra = self._timing(attrs, duration=not their_metrics)
+            extra = self._timing(series.attrs, duration=not their_metrics)
             counts = result.usage(response)
             if counts.reported and not their_metrics:
-                self.tracing.metrics.record_tokens(counts, attrs)
-            cost = self._cost(response_model, counts, attrs)
+                self._record_tokens(series, counts)
+            cost = self._cost(series, response_model, counts)
             if self.trackers:
                 self._track(response_model, counts, cost)
             if self.span.is_recording():
@@ -150,9 +152,8 @@ class ModelRun(Run):
         error_type = None
         try:
             error_type = self.record_error(error)
-            attrs = self._metric_attrs(None)
-            if error_type is not None:
-                attrs[sc.ERROR_TYPE] = error_type
+            series = self._series(None)
+            attrs = series.attrs if error_type is None else series.with_error(error_type)
             extra = self._timing(attrs, duration=not self._recorded_by()[1])
             if extra and self.span.is_recording():
                 record.set_attributes(self.span, extra)
@@ -170,26 +171,32 @@ class ModelRun(Run):
 
     # -- parts ---------------------------------------------------------------------------------
 
-    def _metric_attrs(self, response_model: str | None) -> dict[str, Any]:
-        attrs: dict[str, Any] = {sc.GEN_AI_OPERATION_NAME: self.operation}
-        if self.provider:
-            attrs[sc.GEN_AI_PROVIDER_NAME] = self.provider
-        if self.model:
-            attrs[sc.GEN_AI_REQUEST_MODEL] = self.model
-        if response_model:
-            attrs[sc.GEN_AI_RESPONSE_MODEL] = response_model
-        return attrs
+    def _series(self, response_model: str | None) -> ModelSeries:
+        return self.tracing.metrics.series(
+            self.operation,
+            provider=self.provider,
+            request_model=self.model,
+            response_model=response_model,
+        )
 
     def _timing(self, attrs: dict[str, Any], *, duration: bool) -> dict[str, Any]:
         """The duration and time-to-first-chunk points; the span's streaming attributes."""
         metrics = self.tracing.metrics
         if duration:
-            record.record(metrics.duration, perf_counter() - self.started_at, attrs)
+            record.point(metrics.duration, perf_counter() - self.started_at, attrs)
         if self.first_chunk_at is None:
             return {}
         ttfc = self.first_chunk_at - self.started_at
-        record.record(metrics.ttfc, ttfc, attrs)
+        record.point(metrics.ttfc, ttfc, attrs)
         return {sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: ttfc, sc.GEN_AI_REQUEST_STREAM: True}
+
+    def _record_tokens(self, series: ModelSeries, counts: result.TokenCounts) -> None:
+        """One token-usage point per reported token type."""
+        tokens = self.tracing.metrics.tokens
+        if counts.input is not None:
+            record.point(tokens, counts.input, series.input_attrs)
+        if counts.output is not None:
+            record.point(tokens, counts.output, series.output_attrs)
 
     def _recorded_by(self) -> tuple[str | None, bool]:
         """Another instrumentation's scope that recorded this call, and whether its metrics did."""
@@ -205,9 +212,9 @@ class ModelRun(Run):
         return None, False
 
     def _cost(
-        self, response_model: str | None, counts: result.TokenCounts, attrs: dict[str, Any]
+        self, series: ModelSeries, response_model: str | None, counts: result.TokenCounts
     ) -> float | None:
-        """The call's cost (None when unreported or unpriced), one point per token type."""
+        """The call's cost (None when unreported or unpriced), added to the series' totals."""
         if not counts.reported:
             return None
         found = self.tracing.prices.lookup(response_model, self.model)
@@ -222,9 +229,7 @@ class ModelRun(Run):
             cache_write_tokens=counts.cache_creation or 0,
         )
         output_cost = price.cost(input_tokens=0, output_tokens=counts.output or 0)
-        cost = self.tracing.metrics.cost
-        record.add(cost, input_cost, {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_INPUT})
-        record.add(cost, output_cost, {**attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT})
+        self.tracing.metrics.add_cost(series, input_cost, output_cost)
         return input_cost + output_cost
 
     def _track(
