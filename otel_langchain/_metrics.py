@@ -6,6 +6,14 @@ and reused for every point. ``langchain.llm.cost`` is summed per series in
 process and read by an observable counter when the reader collects: the same
 name, unit and attributes as a counter, with no SDK call per model call.
 ``langchain.run.duration`` attributes are built once per run type and name.
+
+Exemplars are offered only where a trace link is worth it: the duration of a
+model call, its time to first chunk, and the duration of the runs that get
+``langchain.run.duration`` (roots, agents, graph nodes, tools, retrievers), each
+recorded in the run's own context so the exemplar links to the run's span.
+Token-usage points are recorded in ``NO_EXEMPLAR``, a context whose span is
+invalid, so the SDK's trace-based exemplar filter declines them without
+sampling (an always-on filter a user chose still samples them, without a trace).
 """
 
 from __future__ import annotations
@@ -17,7 +25,8 @@ import weakref
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from opentelemetry import metrics
+from opentelemetry import metrics, trace
+from opentelemetry.context import Context
 from opentelemetry.metrics import CallbackOptions, Histogram, Meter, MeterProvider, Observation
 
 from otel_langchain import _record as record
@@ -30,6 +39,11 @@ logger = logging.getLogger(__name__)
 # attributes are built per call and its cost goes to the overflow series, as the
 # SDK does past its cardinality limit.
 MAX_SERIES = 1000
+
+#: Recorded in this context, a point is offered to no exemplar reservoir by the
+#: trace-based filter. An empty ``Context()`` would not do: the SDK reads an empty
+#: (falsy) context as "none given" and samples against the current one.
+NO_EXEMPLAR: Context = trace.set_span_in_context(trace.INVALID_SPAN, Context())
 _OVERFLOW_ATTRS = {"otel.metric.overflow": True}
 
 RUN_DURATION_ENV = "OTEL_LANGCHAIN_RUN_DURATION"

@@ -146,13 +146,15 @@ def add(counter: Counter, amount: float, attrs: dict[str, Any]) -> None:
     counter.add(amount, clean(attrs))
 
 
-def point(histogram: Histogram, amount: float, cleaned: dict[str, Any]) -> None:
+def point(histogram: Histogram, amount: float, cleaned: dict[str, Any], context: Context) -> None:
     """Record a histogram point whose attributes ``clean`` already scrubbed.
 
     For the attribute dicts built once and reused for every point of a series
-    (``_metrics``): scrubbed when built, never changed after.
+    (``_metrics``): scrubbed when built, never changed after. ``context`` decides
+    the exemplar: a run's own context links it to the run's span;
+    ``_metrics.NO_EXEMPLAR`` asks for none.
     """
-    histogram.record(amount, cleaned)
+    histogram.record(amount, cleaned, context)
 
 
 def observation(amount: float, cleaned: dict[str, Any]) -> Observation:

@@ -245,6 +245,7 @@ class Run:
                     metrics.run_duration,
                     perf_counter() - self.started_at,
                     metrics.run_attrs(self.run_type, self.name, error_type),
+                    self.ctx,  # the exemplar links to this run's span
                 )
         finally:
             self.release()

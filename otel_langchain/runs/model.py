@@ -24,7 +24,7 @@ from otel_langchain import _llm_result as result
 from otel_langchain import _messages as messages
 from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
-from otel_langchain._metrics import ModelSeries
+from otel_langchain._metrics import NO_EXEMPLAR, ModelSeries
 from otel_langchain._secrets import learn_from_model
 from otel_langchain._tracking import active_trackers
 from otel_langchain.runs import budget
@@ -182,21 +182,21 @@ class ModelRun(Run):
     def _timing(self, attrs: dict[str, Any], *, duration: bool) -> dict[str, Any]:
         """The duration and time-to-first-chunk points; the span's streaming attributes."""
         metrics = self.tracing.metrics
-        if duration:
-            record.point(metrics.duration, perf_counter() - self.started_at, attrs)
+        if duration:  # exemplars link to the model span, wherever the end callback runs
+            record.point(metrics.duration, perf_counter() - self.started_at, attrs, self.ctx)
         if self.first_chunk_at is None:
             return {}
         ttfc = self.first_chunk_at - self.started_at
-        record.point(metrics.ttfc, ttfc, attrs)
+        record.point(metrics.ttfc, ttfc, attrs, self.ctx)
         return {sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: ttfc, sc.GEN_AI_REQUEST_STREAM: True}
 
     def _record_tokens(self, series: ModelSeries, counts: result.TokenCounts) -> None:
-        """One token-usage point per reported token type."""
+        """One token-usage point per reported token type (no exemplar: the duration has one)."""
         tokens = self.tracing.metrics.tokens
         if counts.input is not None:
-            record.point(tokens, counts.input, series.input_attrs)
+            record.point(tokens, counts.input, series.input_attrs, NO_EXEMPLAR)
         if counts.output is not None:
-            record.point(tokens, counts.output, series.output_attrs)
+            record.point(tokens, counts.output, series.output_attrs, NO_EXEMPLAR)
 
     def _recorded_by(self) -> tuple[str | None, bool]:
         """Another instrumentation's scope that recorded this call, and whether its metrics did."""
