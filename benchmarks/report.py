@@ -2,79 +2,27 @@
 
 from __future__ import annotations
 
-import statistics
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from modes import ABLATIONS, EXACT_SPANS, MAIN_MODES, NO_SPANS, PEERS
+import breakdown
+import secondary
+from figures import OURS, OURS_ON, Figures, check_lines, num, ratio, verdict
+from modes import MAIN_MODES, PEERS
 from workloads import WORKLOADS
 
 BEGIN = "<!-- benchmarks/suite.py: generated section, begin -->"
 END = "<!-- benchmarks/suite.py: generated section, end -->"
-OURS, OURS_ON = "ours (content off)", "ours (content on)"
 PEER_TARGET, FLOOR_M_TARGET = 0.5, 1.25
 COMMAND = ".venv-bench/bin/python benchmarks/suite.py"
-
-
-class Figures:
-    """Per-invoke instruction counts (and the raw results) by (workload, mode, tag)."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.raw: dict[tuple[str, str, str], dict[str, Any]] = {}
-        self.errors: list[str] = []
-        for got in (data.get("cg") or {}).values():
-            meta = got["job"]["meta"]
-            key = (meta["workload"], meta["mode"], meta["tag"])
-            if "error" in got:
-                self.errors.append(f"{key}: {got['error'].strip().splitlines()[-1]}")
-                continue
-            self.raw[key] = got["results"][meta["workload"]]
-
-    def get(self, w: str, m: str, tag: str = "") -> dict[str, Any] | None:
-        return self.raw.get((w, m, tag))
-
-    def per_invoke(self, w: str, m: str, tag: str = "") -> float | None:
-        r = self.get(w, m, tag)
-        if r is None:
-            return None
-        return float(r["instructions"] / r["units"] / r["invokes_per_unit"] / 1000)
-
-    def overhead(self, w: str, m: str, tag: str = "") -> float | None:
-        total, base = self.per_invoke(w, m, tag), self.per_invoke(w, "none")
-        return None if total is None or base is None else total - base
-
-    def traces_every_run(self, w: str, m: str) -> bool:
-        r = self.get(w, m)
-        return r is not None and r["spans_per_unit"] >= r["runs_per_unit"] > 0
-
-    def best_peer(self, w: str, content: str) -> tuple[str, float] | None:
-        found = [
-            (p, o)
-            for p in PEERS
-            if (o := self.overhead(w, f"{p} (content {content})")) is not None
-            and self.traces_every_run(w, f"{p} (content {content})")
-        ]
-        return min(found, key=lambda x: x[1]) if found else None
-
-
-def _k(x: float | None) -> str:
-    return "-" if x is None else f"{x:,.0f}"
-
-
-def _ratio(a: float | None, b: float | None) -> str:
-    return "-" if a is None or not b else f"{a / b:.2f}"
-
-
-def _verdict(ok: bool) -> str:
-    return "met" if ok else "**not met**"
 
 
 def _peer_cell(f: Figures, w: str, m: str) -> str:
     o = f.overhead(w, m)
     if o is None:
         return "-"
-    return _k(o) + ("" if f.traces_every_run(w, m) else " †")
+    return num(o) + ("" if f.traces_every_run(w, m) else " †")
 
 
 def overhead_table(f: Figures, content: str, present: set[str]) -> list[str]:
@@ -88,13 +36,13 @@ def overhead_table(f: Figures, content: str, present: set[str]) -> list[str]:
             continue
         best = f.best_peer(w, content)
         o = f.overhead(w, ours)
-        cells = [label, _k(f.per_invoke(w, "none")), _k(f.overhead(w, "floor"))]
-        cells += [_k(f.overhead(w, "floor M")), f"**{_k(o)}**"]
+        cells = [label, num(f.per_invoke(w, "none")), num(f.overhead(w, "floor"))]
+        cells += [num(f.overhead(w, "floor M")), f"**{num(o)}**"]
         cells += [_peer_cell(f, w, f"{p} (content {content})") for p in peers]
         cells += [
-            _ratio(o, best[1] if best else None) + (f" ({best[0]})" if best else ""),
-            _ratio(o, f.overhead(w, "floor M")),
-            _ratio(o, f.overhead(w, "floor")),
+            ratio(o, best[1] if best else None) + (f" ({best[0]})" if best else ""),
+            ratio(o, f.overhead(w, "floor M")),
+            ratio(o, f.overhead(w, "floor")),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
@@ -112,10 +60,10 @@ def targets(f: Figures) -> list[str]:
                 peer_ok &= o <= PEER_TARGET * best[1]
             if fm:
                 floor_ok &= o <= FLOOR_M_TARGET * fm
-            rows.append(f"{label} {_ratio(o, best[1] if best else None)} / {_ratio(o, fm)}")
+            rows.append(f"{label} {ratio(o, best[1] if best else None)} / {ratio(o, fm)}")
         lines.append(
-            f"- content {content}: ours <= {PEER_TARGET}x best peer: {_verdict(peer_ok)}; "
-            f"ours <= {FLOOR_M_TARGET}x floor M: {_verdict(floor_ok)} "
+            f"- content {content}: ours <= {PEER_TARGET}x best peer: {verdict(peer_ok)}; "
+            f"ours <= {FLOOR_M_TARGET}x floor M: {verdict(floor_ok)} "
             f"(ours / best peer and ours / floor M per workload: {'; '.join(rows)})"
         )
     return lines
@@ -170,7 +118,7 @@ def depth_lines(f: Figures) -> list[str]:
             r, o = f.get(w, m), f.overhead(w, m)
             spans = r["runs_per_unit"] / r["invokes_per_unit"] if r else 0
             per.append(o / spans if o is not None and spans else None)
-        lines.append(f"| {m} | {_k(per[0])} | {_k(per[1])} | {_ratio(per[1], per[0])} |")
+        lines.append(f"| {m} | {num(per[0])} | {num(per[1])} | {ratio(per[1], per[0])} |")
     return lines
 
 
@@ -199,14 +147,14 @@ def stream_lines(f: Figures) -> list[str]:
         pct = 100 * per / untraced
         cells = [m, f"{per:,.1f}", f"{pct:.1f}%"]
         if beyond is None:
-            cells += ["-", "-", _verdict(pct < 2)]
+            cells += ["-", "-", verdict(pct < 2)]
         else:
             cells += [f"{beyond:,.1f}", f"{100 * beyond / untraced:.1f}%"]
             cells.append(
-                _verdict(pct < 2) + f" (beyond the floor: {_verdict(beyond < 0.02 * untraced)})"
+                verdict(pct < 2) + f" (beyond the floor: {verdict(beyond < 0.02 * untraced)})"
             )
         lines.append("| " + " | ".join(cells) + " |")
-    hook = _regions(f, "stream20", OURS, "regions:sdk").get("hook: on_llm_new_token")
+    hook = breakdown.regions(f, "stream20", OURS, "regions:sdk").get("hook: on_llm_new_token")
     if hook is not None:  # 21 calls: 20 chunks and LangChain's closing empty chunk
         lines += [
             "",
@@ -229,222 +177,6 @@ def repeat_lines(f: Figures) -> list[str]:
         worst = max(worst, abs(diff))
         lines.append(f"| {WORKLOADS[w][0]} | {m} | {a:,.1f} | {b:,.1f} | {diff:+.3f}% |")
     return [f"Largest difference between two runs of the same process: {worst:.3f}%.", "", *lines]
-
-
-def cpu_lines(f: Figures, data: dict[str, Any], present: list[str]) -> list[str]:
-    runs: dict[tuple[str, str, int], float] = {}
-    for got in (data.get("cpu") or {}).values():
-        meta = got["job"]["meta"]
-        for w, r in (got.get("results") or {}).items():
-            runs[(w, meta["mode"], meta["round"])] = (
-                r["cpu_ns"] / r["units"] / r["invokes_per_unit"] / 1000
-            )
-    if not runs:
-        return ["(not measured)"]
-    rounds = sorted({k[2] for k in runs})
-    shown = [m for m in present if m != "none"]
-    head = ["workload", "none (total)", *shown, "ours / best peer (off)", "ours / floor M"]
-    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
-    for w, (label, _) in WORKLOADS.items():
-        base = [runs.get((w, "none", r)) for r in rounds]
-        if None in base:
-            continue
-        over = {}
-        for m in shown:
-            vals = [runs.get((w, m, r)) for r in rounds]
-            if None not in vals:
-                over[m] = statistics.median(v - b for v, b in zip(vals, base))  # type: ignore[operator]
-        peers = [
-            over[m]
-            for p in PEERS
-            if (m := f"{p} (content off)") in over and f.traces_every_run(w, m)
-        ]
-        cells = [label, f"{statistics.median(base):,.0f}"]  # type: ignore[type-var]
-        cells += [f"{over[m]:,.0f}" if m in over else "-" for m in shown]
-        cells += [
-            _ratio(over.get(OURS), min(peers) if peers else None),
-            _ratio(over.get(OURS), over.get("floor M")),
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
-
-
-# --- the breakdown ----------------------------------------------------------------------
-
-TOP_SDK = [  # SDK calls made from our code; none of them calls another of these
-    "sdk span: Tracer.start_span", "sdk span: Span.set_attributes", "sdk span: Span.set_attribute",
-    "sdk span: Span.add_event", "sdk span: Span.set_status", "sdk span: Span.update_name",
-    "sdk span: Span.end", "sdk metric: Histogram.record", "sdk metric: Counter.add",
-]  # fmt: skip
-
-
-def ablation_lines(f: Figures, w: str) -> list[str]:
-    o = {m: f.overhead(w, m) for m in [*ABLATIONS, OURS]}
-    if None in o.values():
-        return ["(not measured)"]
-    parts = [
-        ("LangChain's dispatch to one inline handler", o["empty handler"], "empty handler"),
-        ("our own Python (context, attributes, registry, usage, cost)",
-         o["ours, no-op tracer and meter"] - o["empty handler"],
-         "no-op tracer and meter - empty handler"),
-        ("SDK spans (start, attributes, events, end, export)",
-         o["ours, no-op meter"] - o["ours, no-op tracer and meter"],
-         "no-op meter - no-op tracer and meter"),
-        ("SDK metric points", o[OURS] - o["ours, no-op meter"], "ours - no-op meter"),
-        ("  of which exemplars", o[OURS] - o["ours, exemplars off"], "ours - exemplars off"),
-    ]  # fmt: skip
-    total = o[OURS] or 1
-    lines = ["| part | k-instr / invoke | share of ours | derived as |", "|---|---:|---:|---|"]
-    lines += [f"| {p} | {_k(v)} | {100 * v / total:.0f}% | {how} |" for p, v, how in parts]
-    lines.append(f"| **ours, overhead** | **{_k(total)}** | 100% | ours - none |")
-    return lines
-
-
-def _regions(f: Figures, w: str, m: str, tag: str) -> dict[str, float]:
-    r = f.get(w, m, tag)
-    if r is None or "regions" not in r:
-        return {}
-    n = r["units"] * r["invokes_per_unit"] * 1000
-    return {label: v / n for label, v in r["regions"].items()}
-
-
-def _per_call(f: Figures, w: str, reg: dict[str, float]) -> list[str]:
-    r = f.get(w, OURS, "regions:sdk")
-    if r is None:
-        return []
-    n = r["invokes_per_unit"]
-    spans, points = r["spans_per_unit"] / n, sum(r["points_per_unit"].values()) / n
-    start, end = reg.get("sdk span: Tracer.start_span", 0), reg.get("sdk span: Span.end", 0)
-    record = reg.get("sdk metric: Histogram.record", 0)
-    return [
-        f"Per call: `Tracer.start_span` {start / spans:,.1f} k-instr per span, `Span.end` "
-        f"(with the processor's export) {end / spans:,.1f} per span ({spans:g} spans per "
-        f"invoke); `Histogram.record` {record / points:,.1f} per point ({points:g} histogram "
-        "points per invoke).",
-        "",
-    ]
-
-
-def region_lines(f: Figures, w: str) -> list[str]:
-    reg, total = _regions(f, w, OURS, "regions:sdk"), f.overhead(w, OURS)
-    if not reg or not total:
-        return ["(not measured)"]
-    hooks = sum(v for k, v in reg.items() if k.startswith("hook: "))
-    sdk = sum(reg.get(k, 0.0) for k in TOP_SDK)
-    dispatch = reg.get("langchain: handle_event", 0.0) + reg.get("langchain: ahandle_event", 0.0)
-    rows = [
-        ("our hooks, all `on_*` together", hooks),
-        ("- SDK calls made from them (span start/methods/end, record/add)", sdk),
-        ("- our own code (hooks minus those SDK calls)", hooks - sdk),
-        ("LangChain `handle_event` minus our hooks (dispatch)", dispatch - hooks),
-    ]
-    rows += sorted(
-        ((k, v) for k, v in reg.items() if not k.startswith("hook: ")), key=lambda x: -x[1]
-    )
-    rows += sorted(((k, v) for k, v in reg.items() if k.startswith("hook: ")), key=lambda x: -x[1])
-    lines = []
-    plain, wrapped = f.per_invoke(w, OURS), f.per_invoke(w, OURS, "regions:sdk")
-    if plain and wrapped:
-        lines += [
-            f"Wrapping these {len(reg)} functions costs {wrapped - plain:,.0f} k-instr / invoke "
-            f"({100 * (wrapped - plain) / total:.0f}% of the overhead; included in the counts "
-            "of the regions that call them).",
-            "",
-        ]
-    lines += _per_call(f, w, reg)
-    lines += [
-        "| region (inclusive) | k-instr / invoke | share of ours' overhead |",
-        "|---|---:|---:|",
-    ]
-    lines += [f"| {k} | {v:,.1f} | {100 * v / total:.1f}% |" for k, v in rows if v >= 0.05]
-    return lines
-
-
-def ours_function_lines(f: Figures, w: str, top: int = 20) -> list[str]:
-    off, on = _regions(f, w, OURS, "regions:ours"), _regions(f, w, OURS_ON, "regions:ours")
-    if not off:
-        return ["(not measured)"]
-    keys = sorted(off, key=lambda k: -off[k])[:top]
-    keys += [k for k in sorted(on, key=lambda k: -on[k])[:top] if k not in keys]
-    keys = [k for k in keys if ".on_" not in k]
-    lines = []
-    for m, tag in ((OURS, "content off"), (OURS_ON, "content on")):
-        plain, wrapped = f.per_invoke(w, m), f.per_invoke(w, m, "regions:ours")
-        if plain and wrapped:
-            share = 100 * (wrapped - plain) / (f.overhead(w, m) or 1)
-            lines.append(
-                f"- {tag}: wrapping every function costs {wrapped - plain:,.0f} k-instr / "
-                f"invoke ({share:.0f}% of the overhead); the counts below include it for "
-                "their callees"
-            )
-    lines += ["", "| function (inclusive) | content off | content on |", "|---|---:|---:|"]
-    for k in keys:
-        name = k.replace("otel_langchain.", "")
-        lines.append(f"| `{name}` | {off.get(k, 0):,.1f} | {on.get(k, 0):,.1f} |")
-    return lines
-
-
-# --- memory, checks, the section -----------------------------------------------------
-
-
-def memory_lines(data: dict[str, Any]) -> list[str]:
-    mem = data.get("memory")
-    if not mem:
-        return ["(not measured)"]
-    lines = [
-        "`memory.py --probe objects`: after a warm-up block, blocks of workload items (each "
-        "8 run trees: invoke, batch of 2, failing invoke, stream, abandoned stream, ainvoke, "
-        "astream, abandoned astream; spans through a BatchSpanProcessor), a checkpoint after "
-        "each block (after a flush and `gc.collect()`): the interpreter's allocated memory "
-        "blocks, gc-tracked objects, RSS.",
-        "",
-        "| configuration | run trees measured | allocated blocks, first -> last checkpoint "
-        "| per 1000 run trees | gc objects, first -> last | RSS KiB, first -> last "
-        "| open runs at the end |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for name, r in mem["results"].items():
-        a = mem["args"][name]
-        trees = a["blocks"] * a["items"] * 8
-        b, o, rss = (r[f"checkpoints_{k}"] for k in ("allocated_blocks", "gc_objects", "rss_kib"))
-        per = (b[-1] - b[0]) / trees * 1000
-        runs = "-" if r["open_runs"] is None else r["open_runs"]
-        lines.append(
-            f"| {name} | {trees:,} | {b[0]:,} -> {b[-1]:,} | {per:+.1f} | {o[0]:,} -> {o[-1]:,} "
-            f"| {rss[0]:,} -> {rss[-1]:,} | {runs} |"
-        )
-    if mem.get("bound"):
-        lines += ["", f"Bound on runs the app never ends (`max_open_runs=1000`): {mem['bound']}."]
-    return lines
-
-
-def check_lines(f: Figures, data: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """Failed checks (the figures are not valid), and notes on what peers do not trace."""
-    bad, notes = list(f.errors), []
-    for (w, m, tag), r in sorted(f.raw.items()):
-        where = f"{w} / {m}{' / ' + tag if tag else ''}"
-        peer = m.partition(" (content ")[0] in PEERS
-        if m in EXACT_SPANS and r["spans_per_unit"] != r["runs_per_unit"]:
-            bad.append(f"{where}: {r['spans_per_unit']:g} span(s) for {r['runs_per_unit']} runs")
-        if peer and r["spans_per_unit"] < r["runs_per_unit"]:
-            notes.append(f"{where}: {r['spans_per_unit']:g} span(s) for {r['runs_per_unit']} runs")
-        elif m not in NO_SPANS and r["spans_per_unit"] == 0:
-            bad.append(f"{where}: no span exported")
-        if r.get("open_runs"):
-            bad.append(f"{where}: {r['open_runs']} runs left open")
-        content, seen = MAIN_MODES.get(m), r.get("content_seen")
-        if content is not None and seen is not None and seen != content:
-            text = f"{where}: content {'recorded' if seen else 'not recorded'}"
-            (notes if peer and r["spans_per_unit"] < r["runs_per_unit"] else bad).append(text)
-        if m in ("floor M", OURS):
-            models, pts = r["model_runs_per_unit"], r["points_per_unit"]
-            duration = pts.get("gen_ai.client.operation.duration", 0)
-            if duration != models or pts.get("gen_ai.client.token.usage", 0) != 2 * models:
-                bad.append(f"{where}: metric points {pts} for {models} model runs")
-    for got in (data.get("cpu") or {}).values():
-        if "error" in got:
-            bad.append(f"cpu {got['job']['meta']}: {got['error'].strip().splitlines()[-1]}")
-    return bad, notes
 
 
 def _present(f: Figures) -> list[str]:
@@ -520,16 +252,16 @@ def render(data: dict[str, Any]) -> str:
     out += ["", "### Metric points per invoke (floor M and ours)", "", *points_table(f)]
     out += ["", "### CPU time, secondary (us per invoke; overhead = median over rounds of "
             "the paired difference to `none` of the same round)", ""]  # fmt: skip
-    out += cpu_lines(f, data, present)
+    out += secondary.cpu_lines(f, data, present)
     for w in ("chain4", "agent"):
         label = WORKLOADS[w][0]
         out += ["", f"### Breakdown: {label}, ours (content off)", "", "By ablation:", ""]
-        out += ablation_lines(f, w)
+        out += breakdown.ablation_lines(f, w)
         out += ["", "By cost region (inclusive instructions of each function, one process):", ""]
-        out += region_lines(f, w)
+        out += breakdown.region_lines(f, w)
         out += ["", "Our functions (inclusive, every function of `otel_langchain` wrapped):", ""]
-        out += ours_function_lines(f, w)
-    out += ["", "### Memory over 100k run trees", "", *memory_lines(data)]
+        out += breakdown.ours_function_lines(f, w)
+    out += ["", "### Memory over 100k run trees", "", *secondary.memory_lines(data)]
     out += ["", "### Checks", ""]
     if not bad:
         out.append(

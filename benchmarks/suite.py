@@ -35,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import callgrind  # noqa: E402
+import figures  # noqa: E402
 import modes  # noqa: E402
 import report  # noqa: E402
 from runner import Job  # noqa: E402
@@ -239,7 +240,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--cpu-seconds", type=float, default=0.25, help="cpu: timed s per workload")
     p.add_argument("--memory-blocks", type=int, default=10)
     p.add_argument("--memory-items", type=int, default=1250, help="x 8 run trees per block")
-    p.add_argument("--results", default=str(HERE / "RESULTS.md"), help="file to write into")
+    p.add_argument(
+        "--results",
+        help="file to write the section into (default: RESULTS.md after a full run; a "
+        "partial run, with fewer stages, workloads or modes or another --scale, prints it)",
+    )
     p.add_argument("--no-write", action="store_true", help="print the section only")
     p.add_argument("--json", metavar="OUT", help="also write every figure as JSON")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
@@ -258,6 +263,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         if required not in asked:
             asked.insert(0, required)
     args.modes, args.skipped = available_modes(asked)
+    full = stages == set(STAGES) and args.scale == 1 and not args.no_repeat
+    full = full and args.workloads == list(WORKLOADS) and asked == list(modes.MAIN_MODES)
+    if args.results is None and (full or args.from_json):
+        args.results = str(HERE / "RESULTS.md")
     return args
 
 
@@ -307,12 +316,12 @@ def main(argv: list[str] | None = None) -> None:
     section = report.render(data)
     if args.json:
         Path(args.json).write_text(json.dumps(data, indent=1))
-    if args.no_write:
+    if args.no_write or args.results is None:
         print(section)
     else:
         report.write_section(Path(args.results), section)
         print(f"wrote {args.results} ({data['timings']['total']} s)", file=sys.stderr)
-    failed, _ = report.check_lines(report.Figures(data), data)
+    failed, _ = figures.check_lines(figures.Figures(data), data)
     if failed:
         print("failed checks:\n" + "\n".join(failed), file=sys.stderr)
         raise SystemExit(1)
