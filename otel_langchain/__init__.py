@@ -4,6 +4,7 @@ from __future__ import annotations
 
 # Through the otel_langchain.configure module, so that importing it later cannot rebind
 # the name `configure` here to the module.
+from otel_langchain.checkpoints import traced_checkpointer
 from otel_langchain.configure import Delivery, Telemetry, configure
 from otel_langchain.feedback import record_feedback
 from otel_langchain.handler import OTelCallbackHandler
@@ -23,6 +24,7 @@ __all__ = [
     "configure",
     "instrument",
     "record_feedback",
+    "traced_checkpointer",
     "track_usage",
     "uninstrument",
 ]

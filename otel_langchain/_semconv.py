@@ -64,6 +64,15 @@ OP_INVOKE_AGENT: Final = "invoke_agent"
 
 TOKEN_TYPE_INPUT: Final = "input"
 TOKEN_TYPE_OUTPUT: Final = "output"
+# Token breakdown on gen_ai.client.token.usage, as proposed for the GenAI semconv
+# (semantic-conventions-genai#96; in no release yet, so not named GEN_AI_* here):
+# input points split by cache use, output points by reasoning, so that the points
+# of one call still sum to its input and output counts.
+TOKEN_CACHE: Final = "gen_ai.token.cache"
+TOKEN_REASONING: Final = "gen_ai.token.reasoning"
+TOKEN_CACHE_READ: Final = "read"
+TOKEN_CACHE_CREATION: Final = "creation"
+TOKEN_CACHE_UNCACHED: Final = "uncached"
 
 # --- LangChain attributes ---------------------------------------------------
 LANGCHAIN_RUN_ID: Final = "langchain.run.id"
@@ -92,12 +101,31 @@ LANGCHAIN_BUDGET_UNPRICED_CALLS: Final = "langchain.budget.unpriced_calls"
 LANGGRAPH_NODE: Final = "langgraph.node"
 LANGGRAPH_STEP: Final = "langgraph.step"
 
-# --- Links between runs ------------------------------------------------------
+# --- Links between runs, and usage rolled up over a run's subtree ------------
 LANGCHAIN_LINK_TYPE: Final = "langchain.link.type"
 LINK_TOOL_CALL: Final = "tool_call"  # execute_tool -> the chat span that asked for it
 LINK_TOOL_RESULT: Final = "tool_result"  # chat -> the execute_tool spans whose results it read
 LINK_FAN_IN: Final = "fan_in"  # graph node -> the parallel node runs of the step before
 LINK_RESUME: Final = "resume"  # graph run -> the run that ended in the interrupt it resumes
+LANGCHAIN_LLM_TOOL_CALL_IDS: Final = "langchain.llm.tool_call_ids"
+LANGGRAPH_INTERRUPTED: Final = "langgraph.interrupted"
+LANGGRAPH_RESUMED: Final = "langgraph.resumed"
+LANGGRAPH_CHECKPOINT_ID: Final = "langgraph.checkpoint.id"
+LANGGRAPH_CHECKPOINT_NS: Final = "langgraph.checkpoint.ns"
+LANGCHAIN_USAGE_TOTAL_INPUT_TOKENS: Final = "langchain.usage.total.input_tokens"
+LANGCHAIN_USAGE_TOTAL_OUTPUT_TOKENS: Final = "langchain.usage.total.output_tokens"
+LANGCHAIN_USAGE_TOTAL_CACHE_READ_INPUT_TOKENS: Final = (
+    "langchain.usage.total.cache_read.input_tokens"
+)
+LANGCHAIN_USAGE_TOTAL_CACHE_CREATION_INPUT_TOKENS: Final = (
+    "langchain.usage.total.cache_creation.input_tokens"
+)
+LANGCHAIN_USAGE_TOTAL_REASONING_OUTPUT_TOKENS: Final = (
+    "langchain.usage.total.reasoning.output_tokens"
+)
+LANGCHAIN_USAGE_TOTAL_CALLS: Final = "langchain.usage.total.calls"
+LANGCHAIN_COST_TOTAL_USD: Final = "langchain.cost.total_usd"
+LANGCHAIN_COST_TOTAL_UNPRICED_CALLS: Final = "langchain.cost.total_unpriced_calls"
 
 # --- Events -----------------------------------------------------------------
 EVENT_FIRST_CHUNK: Final = "gen_ai.first_chunk"
