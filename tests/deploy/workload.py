@@ -65,6 +65,8 @@ class Workload:
             responses=["Paris is the capital of France."],
             input_tokens=420,
             output_tokens=35,
+            cache_read=256,  # prompt caching and reasoning, for the cache and reasoning panels
+            reasoning=12,
         )
         anthropic = FakeAnthropicChat(
             model_name="claude-haiku-4-5",
