@@ -78,10 +78,10 @@ def test_without_a_current_span_metadata_is_unchanged() -> None:
 
 def test_async_runs_go_through_the_async_methods(telemetry: Telemetry) -> None:
     """ainvoke stamps and resumes through aput / aget_tuple like invoke does."""
-    from langgraph.types import Command
-
     saver = MemorySaver()
     app = _graph(traced_checkpointer(saver))
+    from langgraph.types import Command
+
     config = {"callbacks": [telemetry.handler()], "configurable": {"thread_id": "async"}}
 
     async def run() -> Any:
@@ -101,6 +101,8 @@ def test_the_wrapper_keeps_the_savers_methods_and_signatures() -> None:
     saver = MemorySaver()
     wrapped = traced_checkpointer(saver)
     for name in ("put_writes", "list", "get_next_version", "delete_thread"):
+        if not hasattr(saver, name):  # delete_thread: LangGraph 0.2.42 and later
+            continue
         assert inspect.signature(getattr(wrapped, name)) == inspect.signature(
             getattr(saver, name)
         ), name

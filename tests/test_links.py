@@ -183,7 +183,10 @@ class _Topics(TypedDict):
 
 def _send_graph() -> Any:
     """plan -> Send x3 to work, and side, in one superstep -> join."""
-    from langgraph.types import Send
+    try:
+        from langgraph.types import Send
+    except ImportError:  # LangGraph before 0.2.57
+        from langgraph.constants import Send  # type: ignore[no-redef,attr-defined]
 
     def plan(state: _Topics) -> dict[str, Any]:
         return {"topics": ["a", "b", "c"]}
