@@ -13,7 +13,7 @@ import threading
 from typing import Any
 
 from otel_langchain import _semconv as sc
-from otel_langchain._llm_result import Usage
+from otel_langchain._llm_result import TokenCounts
 
 _TOKEN_ATTRS = (
     ("input", sc.LANGCHAIN_USAGE_TOTAL_INPUT_TOKENS),
@@ -51,7 +51,7 @@ class RunTotals:
         self.cache_creation: int | None = None
         self.reasoning: int | None = None
 
-    def add(self, usage: Usage, cost: float | None) -> None:
+    def add(self, usage: TokenCounts, cost: float | None) -> None:
         """Add one finished model call (its usage may be unreported: it still counts)."""
         with self._lock:
             self.calls += 1
@@ -81,7 +81,7 @@ class RunTotals:
             return attrs
 
 
-def add_to_all(totals: tuple[RunTotals, ...], usage: Usage, cost: float | None) -> None:
+def add_to_all(totals: tuple[RunTotals, ...], usage: TokenCounts, cost: float | None) -> None:
     """Add one model call to the totals of every enclosing agent and node run."""
     for run_totals in totals:
         run_totals.add(usage, cost)

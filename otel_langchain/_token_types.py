@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from otel_langchain import _semconv as sc
-from otel_langchain._llm_result import Usage
+from otel_langchain._llm_result import TokenCounts
 
 _INPUT: Final = {sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_INPUT}
 _OUTPUT: Final = {sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT}
@@ -32,7 +32,7 @@ _NOT_REASONING: Final = {**_OUTPUT, sc.TOKEN_REASONING: False}
 Point = tuple[dict[str, Any], int]
 
 
-def token_points(usage: Usage) -> list[Point]:
+def token_points(usage: TokenCounts) -> list[Point]:
     """(token-type attributes, count) for each point the call records.
 
     Parts larger than the total (a provider reporting more cached than input

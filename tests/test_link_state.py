@@ -13,7 +13,7 @@ from opentelemetry.trace import SpanContext
 
 from otel_langchain import _links
 from otel_langchain._links import Interrupts, Steps, ToolCalls, tool_call_ids
-from otel_langchain._llm_result import Usage
+from otel_langchain._llm_result import TokenCounts
 from otel_langchain._rollup import RunTotals
 from otel_langchain._token_types import token_points
 
@@ -120,8 +120,8 @@ def test_resume_inputs() -> None:
     assert not _links.is_resume_input({"messages": []})
 
 
-def _usage(**counts: int) -> Usage:
-    usage = Usage()
+def _usage(**counts: int) -> TokenCounts:
+    usage = TokenCounts()
     for name, value in counts.items():
         usage.add(name, value)
     return usage
@@ -133,7 +133,7 @@ def test_rollup_absent_types_stay_absent_and_unpriced_calls_count() -> None:
     assert totals.attributes() == {}
     totals.add(_usage(input=10, output=2), 0.5)
     totals.add(_usage(input=5, output=1, cache_read=3), None)
-    totals.add(Usage(), None)  # a call that reported nothing still counts
+    totals.add(TokenCounts(), None)  # a call that reported nothing still counts
     assert totals.attributes() == {
         "langchain.usage.total.calls": 3,
         "langchain.usage.total.input_tokens": 15,
