@@ -31,6 +31,7 @@ from opentelemetry.metrics import CallbackOptions, Histogram, Meter, MeterProvid
 
 from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
+from otel_langchain._token_types import PARTS
 
 logger = logging.getLogger(__name__)
 
@@ -91,13 +92,25 @@ class ModelSeries:
     calls); a series past ``MAX_SERIES`` shares the overflow series' list.
     """
 
-    __slots__ = ("attrs", "cost", "input_attrs", "output_attrs")
+    __slots__ = ("attrs", "cost", "input_attrs", "output_attrs", "parts")
 
     def __init__(self, attrs: dict[str, Any], cost: list[float] | None = None) -> None:
         self.attrs = record.clean(attrs)
         self.input_attrs = {**self.attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_INPUT}
         self.output_attrs = {**self.attrs, sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT}
         self.cost = cost if cost is not None else [0.0, 0.0, 0.0]
+        #: The token-usage attributes of each part (``_token_types.PARTS``), built on first use.
+        self.parts: dict[str, dict[str, Any]] = {
+            "input": self.input_attrs,
+            "output": self.output_attrs,
+        }
+
+    def part_attrs(self, part: str) -> dict[str, Any]:
+        """The token-usage attributes of a point of ``part`` (``_token_types.PARTS``)."""
+        found = self.parts.get(part)
+        if found is None:
+            found = self.parts[part] = record.clean({**self.attrs, **PARTS[part]})
+        return found
 
     def with_error(self, error_type: str) -> dict[str, Any]:
         """The duration attributes of a failed call."""

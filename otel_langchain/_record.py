@@ -15,7 +15,7 @@ from typing import Any
 
 from opentelemetry.context import Context
 from opentelemetry.metrics import Counter, Histogram, Observation
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
+from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode, Tracer
 
 from otel_langchain import _semconv as sc
 from otel_langchain._scrub import _cache, scrub_head, scrub_uncached
@@ -33,6 +33,7 @@ _TRUSTED = frozenset(
         sc.GEN_AI_OPERATION_NAME,
         sc.GEN_AI_TOKEN_TYPE,
         sc.GEN_AI_TOOL_TYPE,
+        sc.LANGCHAIN_LINK_TYPE,
     }
 )
 
@@ -125,6 +126,12 @@ def set_attribute(span: Span, key: str, value: Any) -> None:
 def add_event(span: Span, name: str, attrs: Mapping[str, Any] | None = None) -> None:
     """Add an event; its name and attributes scrubbed."""
     span.add_event(clean_text(name), _cleaned(attrs))
+
+
+def add_links(span: Span, links: list[Link]) -> None:
+    """Link the span to other spans; the links' attributes scrubbed."""
+    for link in links:
+        span.add_link(link.context, _cleaned(link.attributes))
 
 
 def set_error(span: Span, description: str) -> None:

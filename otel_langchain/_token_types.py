@@ -23,17 +23,23 @@ from otel_langchain._llm_result import TokenCounts
 
 _INPUT: Final = {sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_INPUT}
 _OUTPUT: Final = {sc.GEN_AI_TOKEN_TYPE: sc.TOKEN_TYPE_OUTPUT}
-_READ: Final = {**_INPUT, sc.TOKEN_CACHE: sc.TOKEN_CACHE_READ}
-_CREATION: Final = {**_INPUT, sc.TOKEN_CACHE: sc.TOKEN_CACHE_CREATION}
-_UNCACHED: Final = {**_INPUT, sc.TOKEN_CACHE: sc.TOKEN_CACHE_UNCACHED}
-_REASONING: Final = {**_OUTPUT, sc.TOKEN_REASONING: True}
-_NOT_REASONING: Final = {**_OUTPUT, sc.TOKEN_REASONING: False}
 
-Point = tuple[dict[str, Any], int]
+#: The token-type attributes of each kind of point, by name.
+PARTS: Final[dict[str, dict[str, Any]]] = {
+    "input": _INPUT,
+    "output": _OUTPUT,
+    "read": {**_INPUT, sc.TOKEN_CACHE: sc.TOKEN_CACHE_READ},
+    "creation": {**_INPUT, sc.TOKEN_CACHE: sc.TOKEN_CACHE_CREATION},
+    "uncached": {**_INPUT, sc.TOKEN_CACHE: sc.TOKEN_CACHE_UNCACHED},
+    "reasoning": {**_OUTPUT, sc.TOKEN_REASONING: True},
+    "not_reasoning": {**_OUTPUT, sc.TOKEN_REASONING: False},
+}
+
+Point = tuple[str, int]
 
 
 def token_points(usage: TokenCounts) -> list[Point]:
-    """(token-type attributes, count) for each point the call records.
+    """(part name in ``PARTS``, count) for each point the call records.
 
     Parts larger than the total (a provider reporting more cached than input
     tokens) are trusted as reported and the rest is clamped at zero.
@@ -43,20 +49,20 @@ def token_points(usage: TokenCounts) -> list[Point]:
     if total is not None:
         read, creation = usage.cache_read, usage.cache_creation
         if read is None and creation is None:
-            points.append((_INPUT, total))
+            points.append(("input", total))
         else:
             if read:
-                points.append((_READ, read))
+                points.append(("read", read))
             if creation:
-                points.append((_CREATION, creation))
-            points.append((_UNCACHED, max(total - (read or 0) - (creation or 0), 0)))
+                points.append(("creation", creation))
+            points.append(("uncached", max(total - (read or 0) - (creation or 0), 0)))
     total = usage.output
     if total is not None:
         reasoning = usage.reasoning
         if reasoning is None:
-            points.append((_OUTPUT, total))
+            points.append(("output", total))
         else:
             if reasoning:
-                points.append((_REASONING, reasoning))
-            points.append((_NOT_REASONING, max(total - reasoning, 0)))
+                points.append(("reasoning", reasoning))
+            points.append(("not_reasoning", max(total - reasoning, 0)))
     return points

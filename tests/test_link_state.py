@@ -15,7 +15,7 @@ from otel_langchain import _links
 from otel_langchain._links import Interrupts, Steps, ToolCalls, tool_call_ids
 from otel_langchain._llm_result import TokenCounts
 from otel_langchain._rollup import RunTotals
-from otel_langchain._token_types import token_points
+from otel_langchain._token_types import PARTS, token_points
 
 _payloads = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=5),
@@ -161,7 +161,7 @@ def test_token_parts_sum_to_the_reported_counts(
             counts[name] = value
     if reasoning is not None:
         counts["reasoning"] = reasoning
-    points = token_points(_usage(**counts))
+    points = [(PARTS[part], value) for part, value in token_points(_usage(**counts))]
     by_type: dict[str, int] = {}
     for attrs, value in points:
         assert value >= 0

@@ -23,10 +23,13 @@ from otel_langchain import _semconv as sc
 from otel_langchain._content import ContentPolicy, safe_str
 from otel_langchain._context import RunContext, enter_run, leave_run
 from otel_langchain._events import event_attributes, exception_attributes, retry_attributes
+from otel_langchain._links import Interrupts
 
 if TYPE_CHECKING:
     from otel_langchain._dedupe import ProviderSpanWatch
+    from otel_langchain._links import ToolCalls
     from otel_langchain._metrics import Instruments
+    from otel_langchain._rollup import RunTotals
     from otel_langchain.pricing import PriceTable
     from otel_langchain.runs.registry import RunRegistry
 
@@ -78,6 +81,7 @@ class Tracing:
         "content",
         "dedupe",
         "dedupe_pending",
+        "interrupts",
         "metrics",
         "prices",
         "runs",
@@ -109,6 +113,8 @@ class Tracing:
         self.dedupe: ProviderSpanWatch | None = None
         #: Deduplication is on but its span processor waits for a global provider.
         self.dedupe_pending = False
+        #: The graph runs that ended in an interrupt, by thread (``resume`` links).
+        self.interrupts = Interrupts()
 
 
 class Run:
@@ -118,13 +124,16 @@ class Run:
         "children",
         "ctx",
         "name",
+        "owner",
         "previous",
+        "rollup",
         "root",
         "run_type",
         "shadowed",
         "span",
         "started_at",
         "token",
+        "tool_calls",
         "tracing",
     )
 
@@ -163,6 +172,15 @@ class Run:
         if parent is not None:
             runs.note_child(parent, run_id)
             parent.child_started(tags, attrs)
+            #: The agent (or root) run whose tool calls this run's tool and model runs share.
+            self.owner: Run = parent.owner
+            #: The usage totals of the agent and node runs above (this one's own added by it).
+            self.rollup: tuple[RunTotals, ...] = parent.rollup
+        else:
+            self.owner = self
+            self.rollup = ()
+        #: The tool calls of this agent or root run (``_links``), made on the first one.
+        self.tool_calls: ToolCalls | None = None
         self.span: Span = record.start_span(
             tracing.tracer,
             span_name,

@@ -6,6 +6,11 @@ run. ``langchain.run.duration`` is recorded for the chain runs worth a series of
 their own: a root run, an agent, a LangGraph node; the inner steps of a chain
 (prompts, parsers, lambdas, a node's inner runnables: often sub-millisecond, one
 series per name) get none unless ``run_duration="all"``.
+
+Agents and nodes also carry the usage rolled up from the model calls beneath them
+(``_rollup``); a node links to the parallel nodes of the step before (``fan_in``),
+and a graph run that resumes an interrupted thread to the interrupted run
+(``resume``; see ``_links``).
 """
 
 from __future__ import annotations
@@ -18,14 +23,42 @@ from opentelemetry.trace import SpanKind
 from otel_langchain import _attributes as attributes
 from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
+from otel_langchain import checkpoints
 from otel_langchain._content import safe_str
+from otel_langchain._links import Steps, ToolCalls, is_resume_input, resume_link
+from otel_langchain._rollup import RunTotals
 from otel_langchain.runs._base import Run, Tracing, note_retry
+
+# LangGraph's interrupt exceptions (``interrupt()``, ``NodeInterrupt``), by class name.
+_INTERRUPTS = frozenset({"GraphInterrupt", "NodeInterrupt"})
+
+
+def _is_interrupt(error: BaseException) -> bool:
+    return any(cls.__name__ in _INTERRUPTS for cls in type(error).__mro__)
+
+
+def _thread_id(metadata: dict[str, Any] | None) -> str | None:
+    value = metadata.get("thread_id") if metadata else None
+    if isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
+        return str(value)
+    return None
 
 
 class ChainRun(Run):
     """A chain, prompt, parser or graph-node run, or an agent invocation."""
 
-    __slots__ = ("agent", "maybe_graph", "node")
+    __slots__ = (
+        "agent",
+        "interrupted",
+        "maybe_graph",
+        "node",
+        "outer",
+        "resume_pending",
+        "resuming",
+        "steps",
+        "thread",
+        "totals",
+    )
 
     def __init__(
         self,
@@ -66,6 +99,64 @@ class ChainRun(Run):
             attrs=attrs,
             tags=tags,
         )
+        #: Usage of the model calls beneath (agents and nodes only).
+        self.totals: RunTotals | None = None
+        #: The owner run above this agent, which an interrupt of this one interrupts too.
+        self.outer: Run | None = None
+        #: The node runs of this graph run's steps (made when its first node starts).
+        self.steps: Steps | None = None
+        #: A run beneath ended in a LangGraph interrupt.
+        self.interrupted = False
+        #: The ``thread_id`` of a root run, and whether its input continues the thread.
+        self.thread: str | None = None
+        self.resuming = False
+        #: A resume whose interrupted run is not known yet: looked up when a node starts.
+        self.resume_pending = False
+        if self.root:
+            self.thread = _thread_id(metadata)
+            self.resuming = self.thread is not None and is_resume_input(inputs)
+        if self.agent:
+            self._became_agent()
+        if self.node:
+            self._node_started(parent_run_id, metadata)
+
+    def _became_agent(self) -> None:
+        """Own the tool calls and usage beneath; a resume links to the interrupted run."""
+        if self.owner is not self:
+            self.outer = self.owner
+            self.owner = self
+        self.totals = RunTotals()
+        self.rollup = (*self.rollup, self.totals)
+        if self.resuming and self.thread is not None:
+            record.set_attribute(self.span, sc.LANGGRAPH_RESUMED, True)
+            found = self.tracing.interrupts.resumed(self.thread)
+            if found is None:  # maybe in the checkpoint LangGraph is about to load
+                self.resume_pending = True
+            else:
+                record.add_links(self.span, [resume_link(self.thread, *found)])
+
+    def _node_started(self, parent_run_id: UUID | None, metadata: dict[str, Any] | None) -> None:
+        """A LangGraph node: its own totals; ``fan_in`` links after a parallel step."""
+        self.totals = RunTotals()
+        self.rollup = (*self.rollup, self.totals)
+        graph = self.tracing.runs.get(parent_run_id)
+        if not isinstance(graph, ChainRun):
+            return
+        if graph.resume_pending and graph.thread is not None:  # the checkpoint is loaded now
+            graph.resume_pending = False
+            found = checkpoints.loaded_run(graph.thread)
+            if found is not None:
+                record.add_links(graph.span, [resume_link(graph.thread, *found)])
+        step = metadata.get("langgraph_step") if metadata else None
+        if not isinstance(step, int) or isinstance(step, bool):
+            return
+        steps = graph.steps
+        if steps is None:
+            steps = graph.steps = Steps()
+        links = steps.node_started(step)
+        if links:
+            record.add_links(self.span, links)
+        steps.add(step, self.span.get_span_context(), self.name)
 
     def child_started(self, tags: list[str] | None, attrs: dict[str, Any]) -> None:
         """A retry is noted; a graph's root run becomes an agent when its first node starts."""
@@ -77,6 +168,35 @@ class ChainRun(Run):
             span_name, agent_attrs = attributes.agent(self.name)
             record.rename(self.span, span_name)
             record.set_attributes(self.span, agent_attrs)
+            self._became_agent()
+
+    def fail(self, error: BaseException) -> None:
+        """An interrupt interrupts the agent run above (and this one, if an agent)."""
+        try:
+            if _is_interrupt(error):
+                above: Run | None = self.owner
+                if above is self:
+                    self.interrupted = True
+                    above = self.outer
+                if isinstance(above, ChainRun):
+                    above.interrupted = True
+        finally:
+            super().fail(error)
+
+    def close(self, error_type: str | None) -> None:
+        """Rolled-up usage on agents and nodes; an interrupted graph run is remembered."""
+        try:
+            if self.totals is not None:
+                totals = self.totals.attributes()
+                if totals:
+                    record.set_attributes(self.span, totals)
+            if self.interrupted and self.agent:
+                record.set_attribute(self.span, sc.LANGGRAPH_INTERRUPTED, True)
+                if self.root and self.thread is not None:
+                    context = self.span.get_span_context()
+                    self.tracing.interrupts.interrupted(self.thread, context, None)
+        finally:
+            super().close(error_type)
 
     def timed(self) -> bool:
         """A root run, an agent or a graph node; not the inner steps of a chain."""
@@ -90,7 +210,18 @@ class ChainRun(Run):
         return None
 
     def agent_action(self, action: Any) -> None:
-        """An agent's tool choice: a ``gen_ai.agent.action`` event."""
+        """An agent's tool choice: a ``gen_ai.agent.action`` event.
+
+        ``AgentExecutor`` names the tool call's id here, not when the tool starts:
+        the next run of that tool takes it (its ``tool_call`` link).
+        """
+        call_id = getattr(action, "tool_call_id", None)
+        tool = getattr(action, "tool", None)
+        if isinstance(call_id, str) and call_id and isinstance(tool, str):
+            owner = self.owner
+            if owner.tool_calls is None:
+                owner.tool_calls = ToolCalls()
+            owner.tool_calls.announce(tool, call_id)
         attrs: dict[str, Any] = {sc.GEN_AI_TOOL_NAME: safe_str(getattr(action, "tool", ""))}
         content = self.tracing.content
         if content.enabled:

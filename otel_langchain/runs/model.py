@@ -24,8 +24,10 @@ from otel_langchain import _llm_result as result
 from otel_langchain import _messages as messages
 from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
+from otel_langchain._links import ToolCalls, tool_call_ids
 from otel_langchain._metrics import NO_EXEMPLAR, ModelSeries
 from otel_langchain._secrets import learn_from_model
+from otel_langchain._token_types import token_points
 from otel_langchain._tracking import active_trackers
 from otel_langchain.runs import budget
 from otel_langchain.runs._base import Run, Tracing
@@ -99,6 +101,11 @@ class ModelRun(Run):
             attrs=attrs,
             tags=tags,
         )
+        calls = self.owner.tool_calls
+        if chat and calls is not None:  # the tool results this call reads
+            links = calls.results_read(prompt)
+            if links:
+                record.add_links(self.span, links)
         trackers: tuple[Usage, ...] = active_trackers()
         self.trackers = trackers
         if trackers:
@@ -136,6 +143,15 @@ class ModelRun(Run):
             cost = self._cost(series, response_model, counts)
             if self.trackers:
                 self._track(response_model, counts, cost)
+            for totals in self.rollup:
+                totals.add(counts, cost)
+            call_ids = tool_call_ids(response)
+            if call_ids:  # the tool runs answering them link back to this span
+                extra[sc.LANGCHAIN_LLM_TOOL_CALL_IDS] = call_ids
+                owner = self.owner
+                if owner.tool_calls is None:
+                    owner.tool_calls = ToolCalls()
+                owner.tool_calls.asked(self.span.get_span_context(), call_ids)
             if self.span.is_recording():
                 extra.update(self._response_attributes(response, response_model, counts, cost))
                 if recorded_by is not None:
@@ -191,12 +207,13 @@ class ModelRun(Run):
         return {sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: ttfc, sc.GEN_AI_REQUEST_STREAM: True}
 
     def _record_tokens(self, series: ModelSeries, counts: result.TokenCounts) -> None:
-        """One token-usage point per reported token type (no exemplar: the duration has one)."""
+        """One point per reported token type, or per part of it (``_token_types``).
+
+        No exemplar: the duration point has one.
+        """
         tokens = self.tracing.metrics.tokens
-        if counts.input is not None:
-            record.point(tokens, counts.input, series.input_attrs, NO_EXEMPLAR)
-        if counts.output is not None:
-            record.point(tokens, counts.output, series.output_attrs, NO_EXEMPLAR)
+        for part, value in token_points(counts):
+            record.point(tokens, value, series.part_attrs(part), NO_EXEMPLAR)
 
     def _recorded_by(self) -> tuple[str | None, bool]:
         """Another instrumentation's scope that recorded this call, and whether its metrics did."""

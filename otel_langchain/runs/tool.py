@@ -1,4 +1,8 @@
-"""Tool runs: ``execute_tool {name}`` spans: call id, description, (content) arguments, result."""
+"""Tool runs: ``execute_tool {name}`` spans: call id, description, (content) arguments, result.
+
+A tool run for a call id links to the chat span that asked for it (``tool_call``),
+and is remembered for the chat run that reads its result (``_links``).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ from uuid import UUID
 from opentelemetry.trace import SpanKind
 
 from otel_langchain import _attributes as attributes
+from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
+from otel_langchain._links import ToolCalls
 from otel_langchain._secrets import learn_from_mapping
 from otel_langchain.runs._base import Run, Tracing
 
@@ -17,7 +23,7 @@ from otel_langchain.runs._base import Run, Tracing
 class ToolRun(Run):
     """A tool call; its result is recorded with content capture."""
 
-    __slots__ = ()
+    __slots__ = ("call_id",)
 
     def __init__(
         self,
@@ -40,6 +46,8 @@ class ToolRun(Run):
         call_id = kwargs.get("tool_call_id")
         if isinstance(call_id, str) and call_id:
             attrs[sc.GEN_AI_TOOL_CALL_ID] = call_id
+        else:
+            call_id = None
         if isinstance(serialized, Mapping):
             description = serialized.get("description")
             if isinstance(description, str) and description:
@@ -62,6 +70,36 @@ class ToolRun(Run):
             attrs=attrs,
             tags=tags,
         )
+        #: The tool call this run answers (from LangChain, an agent, or its result).
+        self.call_id: str | None = call_id
+        calls = self.owner.tool_calls
+        if calls is not None:
+            if call_id is None:  # AgentExecutor announced it in on_agent_action
+                call_id = calls.claim_announced(name)
+                if call_id is not None:
+                    record.set_attribute(self.span, sc.GEN_AI_TOOL_CALL_ID, call_id)
+            if call_id is not None:
+                self._link(calls, call_id)
+
+    def _link(self, calls: ToolCalls, call_id: str) -> None:
+        """Link to the asking chat span; be the span the result's reader links to."""
+        self.call_id = call_id
+        link = calls.tool_started(call_id)
+        if link is not None:
+            record.add_links(self.span, [link])
+        calls.ran(call_id, self.span.get_span_context())
+
+    def finish(self, outputs: Any) -> None:
+        """Before langchain-core 0.3.x only the result (a ``ToolMessage``) names the call."""
+        try:
+            if self.call_id is None:
+                call_id = getattr(outputs, "tool_call_id", None)
+                calls = self.owner.tool_calls
+                if isinstance(call_id, str) and call_id and calls is not None:
+                    record.set_attribute(self.span, sc.GEN_AI_TOOL_CALL_ID, call_id)
+                    self._link(calls, call_id)
+        finally:
+            super().finish(outputs)
 
     def end_attributes(self, outputs: Any) -> dict[str, Any] | None:
         """``gen_ai.tool.call.result`` with content capture (a ``ToolMessage``'s content)."""
