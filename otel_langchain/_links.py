@@ -46,16 +46,20 @@ def _bounded_put(store: dict[str, Any], key: str, value: Any, limit: int) -> Non
 def tool_call_ids(response: Any) -> list[str]:
     """The ids of the tool calls a model response asks for, in order."""
     ids: list[str] = []
-    for group in getattr(response, "generations", None) or ():
-        if not isinstance(group, list):
+    generations = getattr(response, "generations", None)
+    if type(generations) is not list:
+        return ids
+    for group in generations:
+        if type(group) is not list:
             continue
         for gen in group:
             calls = getattr(getattr(gen, "message", None), "tool_calls", None)
-            if isinstance(calls, list):
-                for call in calls:
-                    call_id = call.get("id") if isinstance(call, Mapping) else None
-                    if isinstance(call_id, str) and call_id:
-                        ids.append(call_id)
+            if not calls or type(calls) is not list:  # the usual case: no tool calls
+                continue
+            for call in calls:
+                call_id = call.get("id") if isinstance(call, Mapping) else None
+                if isinstance(call_id, str) and call_id:
+                    ids.append(call_id)
     return ids
 
 

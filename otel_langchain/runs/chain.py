@@ -37,28 +37,36 @@ def _is_interrupt(error: BaseException) -> bool:
     return any(cls.__name__ in _INTERRUPTS for cls in type(error).__mro__)
 
 
-def _thread_id(metadata: dict[str, Any] | None) -> str | None:
-    value = metadata.get("thread_id") if metadata else None
+def _thread_id(metadata: dict[str, Any]) -> str | None:
+    value = metadata.get("thread_id")
     if isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
         return str(value)
     return None
 
 
+class _Graph:
+    """What an agent (or a root run with a ``thread_id``) keeps for links and resumes."""
+
+    __slots__ = ("interrupted", "outer", "resume_pending", "resuming", "steps", "thread")
+
+    def __init__(self, thread: str | None, resuming: bool) -> None:
+        #: The root run's ``thread_id``, and whether its input continues the thread.
+        self.thread = thread
+        self.resuming = resuming
+        #: A resume whose interrupted run is not known yet: looked up when a node starts.
+        self.resume_pending = False
+        #: The owner run above this agent, which an interrupt of this one interrupts too.
+        self.outer: Run | None = None
+        #: The node runs of this graph run's steps (made when its first node starts).
+        self.steps: Steps | None = None
+        #: A run beneath ended in a LangGraph interrupt.
+        self.interrupted = False
+
+
 class ChainRun(Run):
     """A chain, prompt, parser or graph-node run, or an agent invocation."""
 
-    __slots__ = (
-        "agent",
-        "interrupted",
-        "maybe_graph",
-        "node",
-        "outer",
-        "resume_pending",
-        "resuming",
-        "steps",
-        "thread",
-        "totals",
-    )
+    __slots__ = ("agent", "graph", "maybe_graph", "node", "totals")
 
     def __init__(
         self,
@@ -101,20 +109,12 @@ class ChainRun(Run):
         )
         #: Usage of the model calls beneath (agents and nodes only).
         self.totals: RunTotals | None = None
-        #: The owner run above this agent, which an interrupt of this one interrupts too.
-        self.outer: Run | None = None
-        #: The node runs of this graph run's steps (made when its first node starts).
-        self.steps: Steps | None = None
-        #: A run beneath ended in a LangGraph interrupt.
-        self.interrupted = False
-        #: The ``thread_id`` of a root run, and whether its input continues the thread.
-        self.thread: str | None = None
-        self.resuming = False
-        #: A resume whose interrupted run is not known yet: looked up when a node starts.
-        self.resume_pending = False
-        if self.root:
-            self.thread = _thread_id(metadata)
-            self.resuming = self.thread is not None and is_resume_input(inputs)
+        #: Links and resumes of an agent, or of a root run with a ``thread_id``.
+        self.graph: _Graph | None = None
+        if self.root and metadata:
+            thread = _thread_id(metadata)
+            if thread is not None:
+                self.graph = _Graph(thread, is_resume_input(inputs))
         if self.agent:
             self._became_agent()
         if self.node:
@@ -122,31 +122,35 @@ class ChainRun(Run):
 
     def _became_agent(self) -> None:
         """Own the tool calls and usage beneath; a resume links to the interrupted run."""
+        graph = self.graph
+        if graph is None:
+            graph = self.graph = _Graph(None, False)
         if self.owner is not self:
-            self.outer = self.owner
+            graph.outer = self.owner
             self.owner = self
         self.totals = RunTotals()
         self.rollup = (*self.rollup, self.totals)
-        if self.resuming and self.thread is not None:
+        if graph.resuming and graph.thread is not None:
             record.set_attribute(self.span, sc.LANGGRAPH_RESUMED, True)
-            found = self.tracing.interrupts.resumed(self.thread)
+            found = self.tracing.interrupts.resumed(graph.thread)
             if found is None:  # maybe in the checkpoint LangGraph is about to load
-                self.resume_pending = True
+                graph.resume_pending = True
             else:
-                record.add_links(self.span, [resume_link(self.thread, *found)])
+                record.add_links(self.span, [resume_link(graph.thread, *found)])
 
     def _node_started(self, parent_run_id: UUID | None, metadata: dict[str, Any] | None) -> None:
         """A LangGraph node: its own totals; ``fan_in`` links after a parallel step."""
         self.totals = RunTotals()
         self.rollup = (*self.rollup, self.totals)
-        graph = self.tracing.runs.get(parent_run_id)
-        if not isinstance(graph, ChainRun):
+        parent = self.tracing.runs.get(parent_run_id)
+        graph = parent.graph if isinstance(parent, ChainRun) else None
+        if parent is None or graph is None:
             return
         if graph.resume_pending and graph.thread is not None:  # the checkpoint is loaded now
             graph.resume_pending = False
             found = checkpoints.loaded_run(graph.thread)
             if found is not None:
-                record.add_links(graph.span, [resume_link(graph.thread, *found)])
+                record.add_links(parent.span, [resume_link(graph.thread, *found)])
         step = metadata.get("langgraph_step") if metadata else None
         if not isinstance(step, int) or isinstance(step, bool):
             return
@@ -175,28 +179,32 @@ class ChainRun(Run):
         try:
             if _is_interrupt(error):
                 above: Run | None = self.owner
-                if above is self:
-                    self.interrupted = True
-                    above = self.outer
-                if isinstance(above, ChainRun):
-                    above.interrupted = True
+                if above is self and self.graph is not None:
+                    self.graph.interrupted = True
+                    above = self.graph.outer
+                if isinstance(above, ChainRun) and above.graph is not None:
+                    above.graph.interrupted = True
         finally:
-            super().fail(error)
+            Run.fail(self, error)
 
     def close(self, error_type: str | None) -> None:
         """Rolled-up usage on agents and nodes; an interrupted graph run is remembered."""
         try:
             if self.totals is not None:
-                totals = self.totals.attributes()
-                if totals:
-                    record.set_attributes(self.span, totals)
-            if self.interrupted and self.agent:
-                record.set_attribute(self.span, sc.LANGGRAPH_INTERRUPTED, True)
-                if self.root and self.thread is not None:
-                    context = self.span.get_span_context()
-                    self.tracing.interrupts.interrupted(self.thread, context, None)
+                self._end_totals()
         finally:
-            super().close(error_type)
+            Run.close(self, error_type)
+
+    def _end_totals(self) -> None:
+        totals = self.totals.attributes() if self.totals is not None else None
+        if totals:
+            record.set_attributes(self.span, totals)
+        graph = self.graph
+        if graph is not None and graph.interrupted and self.agent:
+            record.set_attribute(self.span, sc.LANGGRAPH_INTERRUPTED, True)
+            if self.root and graph.thread is not None:
+                context = self.span.get_span_context()
+                self.tracing.interrupts.interrupted(graph.thread, context, None)
 
     def timed(self) -> bool:
         """A root run, an agent or a graph node; not the inner steps of a chain."""
