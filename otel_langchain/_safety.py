@@ -1,18 +1,18 @@
-"""The safety boundary: our bugs are logged, never raised into the host app."""
+"""The safety boundary: our bugs are logged, never raised into the host app.
+
+Every callback hook of the handler wraps its body in ``try`` / ``except Exception``
+and hands what it catches to ``report``; ``BudgetExceeded`` alone goes through.
+"""
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from otel_langchain._tracking import BudgetExceeded
 
 logger = logging.getLogger("otel_langchain")
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 _reported: set[object] = set()
 _lock = threading.Lock()
@@ -62,23 +62,3 @@ def passes_through(exc: BaseException | None) -> bool:
     is true when it handles it; the handler answers with this.
     """
     return isinstance(exc, BudgetExceeded)
-
-
-def guarded(func: F) -> F:
-    """Run a callback hook inside the safety boundary: log our errors, return None.
-
-    ``BudgetExceeded`` alone goes through: it is the app's own setting at work.
-    """
-    name = func.__name__
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except BudgetExceeded:
-            raise
-        except Exception as exc:  # the host app must never see our bugs
-            report(name, exc)
-            return None
-
-    return wrapper  # type: ignore[return-value]

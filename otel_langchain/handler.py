@@ -3,6 +3,11 @@
 What a run records is its kind's business (``otel_langchain.runs``): a start
 callback makes the run object (which starts its span), an end or error callback
 finds it and ends it, the others find it and add to it.
+
+Each hook is the safety boundary itself (``try`` / ``except Exception`` around its
+line, reported once per hook and exception type by ``_safety.report``): a
+decorator re-packing LangChain's keyword arguments cost about 5 k instructions
+per callback, twice per run and once per streamed chunk.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ from otel_langchain import _semconv as sc
 from otel_langchain._content import ContentPolicy
 from otel_langchain._dedupe import dedupe_enabled
 from otel_langchain._metrics import RunDuration, instruments, run_duration_setting
-from otel_langchain._safety import guarded, passes_through, warn_once
+from otel_langchain._safety import passes_through, report, warn_once
 from otel_langchain._secrets import learn_environment
+from otel_langchain._tracking import BudgetExceeded
 from otel_langchain.config._checks import check_providers
 from otel_langchain.feedback import FeedbackSink
 from otel_langchain.feedback import register as register_feedback
@@ -106,7 +112,7 @@ class OTelCallbackHandler(BaseCallbackHandler):
         """True only while LangChain handles a ``BudgetExceeded`` of ours: that one reaches the app.
 
         LangChain reads this in its ``except`` clause around each hook; every other
-        error of ours is caught inside the hook (``_safety.guarded``) before that.
+        error of ours is caught inside the hook before that.
         """
         return passes_through(sys.exc_info()[1])
 
@@ -168,7 +174,6 @@ class OTelCallbackHandler(BaseCallbackHandler):
 
     # -- starts: make the run --------------------------------------------------------------
 
-    @guarded
     def on_chain_start(
         self,
         serialized: dict[str, Any] | None,
@@ -181,19 +186,21 @@ class OTelCallbackHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         """A chain, prompt, parser or graph-node run starts (or an agent's)."""
-        if not _untraced(run_id):
-            ChainRun(
-                self._tracing,
-                run_id,
-                parent_run_id,
-                serialized=serialized,
-                inputs=inputs,
-                tags=tags,
-                metadata=metadata,
-                kwargs=kwargs,
-            )
+        try:
+            if not _untraced(run_id):
+                ChainRun(
+                    self._tracing,
+                    run_id,
+                    parent_run_id,
+                    serialized=serialized,
+                    inputs=inputs,
+                    tags=tags,
+                    metadata=metadata,
+                    kwargs=kwargs,
+                )
+        except Exception as exc:  # our bug: logged once, never raised into the app
+            report("on_chain_start", exc)
 
-    @guarded
     def on_chat_model_start(
         self,
         serialized: dict[str, Any] | None,
@@ -206,20 +213,24 @@ class OTelCallbackHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         """A chat model call starts."""
-        if not _untraced(run_id):
-            ModelRun(
-                self._tracing,
-                run_id,
-                parent_run_id,
-                operation=sc.OP_CHAT,
-                serialized=serialized,
-                prompt=messages,
-                tags=tags,
-                metadata=metadata,
-                kwargs=kwargs,
-            )
+        try:
+            if not _untraced(run_id):
+                ModelRun(
+                    self._tracing,
+                    run_id,
+                    parent_run_id,
+                    operation=sc.OP_CHAT,
+                    serialized=serialized,
+                    prompt=messages,
+                    tags=tags,
+                    metadata=metadata,
+                    kwargs=kwargs,
+                )
+        except BudgetExceeded:  # the app's own budget, refusing the call: goes through
+            raise
+        except Exception as exc:  # our bug: logged once, never raised into the app
+            report("on_chat_model_start", exc)
 
-    @guarded
     def on_llm_start(
         self,
         serialized: dict[str, Any] | None,
@@ -232,20 +243,24 @@ class OTelCallbackHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         """A text LLM call starts."""
-        if not _untraced(run_id):
-            ModelRun(
-                self._tracing,
-                run_id,
-                parent_run_id,
-                operation=sc.OP_TEXT_COMPLETION,
-                serialized=serialized,
-                prompt=prompts,
-                tags=tags,
-                metadata=metadata,
-                kwargs=kwargs,
-            )
+        try:
+            if not _untraced(run_id):
+                ModelRun(
+                    self._tracing,
+                    run_id,
+                    parent_run_id,
+                    operation=sc.OP_TEXT_COMPLETION,
+                    serialized=serialized,
+                    prompt=prompts,
+                    tags=tags,
+                    metadata=metadata,
+                    kwargs=kwargs,
+                )
+        except BudgetExceeded:  # the app's own budget, refusing the call: goes through
+            raise
+        except Exception as exc:  # our bug: logged once, never raised into the app
+            report("on_llm_start", exc)
 
-    @guarded
     def on_tool_start(
         self,
         serialized: dict[str, Any] | None,
@@ -259,20 +274,22 @@ class OTelCallbackHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         """A tool call starts."""
-        if not _untraced(run_id):
-            ToolRun(
-                self._tracing,
-                run_id,
-                parent_run_id,
-                serialized=serialized,
-                input_str=input_str,
-                inputs=inputs,
-                tags=tags,
-                metadata=metadata,
-                kwargs=kwargs,
-            )
+        try:
+            if not _untraced(run_id):
+                ToolRun(
+                    self._tracing,
+                    run_id,
+                    parent_run_id,
+                    serialized=serialized,
+                    input_str=input_str,
+                    inputs=inputs,
+                    tags=tags,
+                    metadata=metadata,
+                    kwargs=kwargs,
+                )
+        except Exception as exc:  # our bug: logged once, never raised into the app
+            report("on_tool_start", exc)
 
-    @guarded
     def on_retriever_start(
         self,
         serialized: dict[str, Any] | None,
@@ -285,17 +302,20 @@ class OTelCallbackHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         """A retrieval starts."""
-        if not _untraced(run_id):
-            RetrieverRun(
-                self._tracing,
-                run_id,
-                parent_run_id,
-                serialized=serialized,
-                query=query,
-                tags=tags,
-                metadata=metadata,
-                kwargs=kwargs,
-            )
+        try:
+            if not _untraced(run_id):
+                RetrieverRun(
+                    self._tracing,
+                    run_id,
+                    parent_run_id,
+                    serialized=serialized,
+                    query=query,
+                    tags=tags,
+                    metadata=metadata,
+                    kwargs=kwargs,
+                )
+        except Exception as exc:  # our bug: logged once, never raised into the app
+            report("on_retriever_start", exc)
 
     # -- ends: find the run, end it ---------------------------------------------------------
 
@@ -312,79 +332,105 @@ class OTelCallbackHandler(BaseCallbackHandler):
             if run.children and is_cancellation(error):
                 self._runs.end_abandoned(run, error)
 
-    @guarded
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """A chain run ended."""
-        self._finish(run_id, outputs)
+        try:
+            self._finish(run_id, outputs)
+        except Exception as exc:  # our bug: logged once, never raised into the app
+            report("on_chain_end", exc)
 
-    @guarded
     def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """A model call returned (an ``LLMResult``)."""
-        self._finish(run_id, response)
+        try:
+            self._finish(run_id, response)
+        except Exception as exc:  # our bug: logged once, never raised into the app
+            report("on_llm_end", exc)
 
-    @guarded
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """A tool call returned."""
-        self._finish(run_id, output)
+        try:
+            self._finish(run_id, output)
+        except Exception as exc:  # our bug: logged once, never raised into the app
+            report("on_tool_end", exc)
 
-    @guarded
     def on_retriever_end(self, documents: Sequence[Any], *, run_id: UUID, **kwargs: Any) -> None:
         """A retrieval returned its documents."""
-        self._finish(run_id, documents)
+        try:
+            self._finish(run_id, documents)
+        except Exception as exc:  # our bug: logged once, never raised into the app
+            report("on_retriever_end", exc)
 
-    @guarded
     def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """A chain run failed, was cancelled, or was interrupted (LangGraph control flow)."""
-        self._fail(run_id, error)
+        try:
+            self._fail(run_id, error)
+        except Exception as exc:  # our bug: logged once, never raised into the app
+            report("on_chain_error", exc)
 
-    @guarded
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """A model call failed."""
-        self._fail(run_id, error)
+        try:
+            self._fail(run_id, error)
+        except Exception as exc:  # our bug: logged once, never raised into the app
+            report("on_llm_error", exc)
 
-    @guarded
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """A tool call failed."""
-        self._fail(run_id, error)
+        try:
+            self._fail(run_id, error)
+        except Exception as exc:  # our bug: logged once, never raised into the app
+            report("on_tool_error", exc)
 
-    @guarded
     def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """A retrieval failed."""
-        self._fail(run_id, error)
+        try:
+            self._fail(run_id, error)
+        except Exception as exc:  # our bug: logged once, never raised into the app
+            report("on_retriever_error", exc)
 
     # -- while a run is open: find it, add to it ------------------------------------------------
 
-    @guarded
     def on_llm_new_token(self, token: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """A streamed chunk: the first one is marked (event, time to first chunk)."""
-        run = self._runs.get(run_id)
-        if isinstance(run, ModelRun):
-            run.first_chunk()
+        try:
+            run = self._runs.get(run_id)
+            if isinstance(run, ModelRun) and run.first_chunk_at is None:  # once per call
+                run.first_chunk()
+        except Exception as exc:  # our bug: logged once, never raised into the app
+            report("on_llm_new_token", exc)
 
-    @guarded
     def on_custom_event(self, name: str, data: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """``dispatch_custom_event``: a span event of the same name on the dispatching run."""
-        run = self._runs.get(run_id)
-        if run is not None:
-            run.custom_event(name, data)
+        try:
+            run = self._runs.get(run_id)
+            if run is not None:
+                run.custom_event(name, data)
+        except Exception as exc:  # our bug: logged once, never raised into the app
+            report("on_custom_event", exc)
 
-    @guarded
     def on_retry(self, retry_state: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """A retry attempt: a ``retry`` event."""
-        run = self._runs.get(run_id)
-        if run is not None:
-            run.retry(retry_state)
+        try:
+            run = self._runs.get(run_id)
+            if run is not None:
+                run.retry(retry_state)
+        except Exception as exc:  # our bug: logged once, never raised into the app
+            report("on_retry", exc)
 
-    @guarded
     def on_agent_action(self, action: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """An agent's tool choice: an event on the agent's span."""
-        run = self._runs.get(run_id)
-        if isinstance(run, ChainRun):
-            run.agent_action(action)
+        try:
+            run = self._runs.get(run_id)
+            if isinstance(run, ChainRun):
+                run.agent_action(action)
+        except Exception as exc:  # our bug: logged once, never raised into the app
+            report("on_agent_action", exc)
 
-    @guarded
     def on_agent_finish(self, finish: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """An agent's final answer: an event on the agent's span."""
-        run = self._runs.get(run_id)
-        if isinstance(run, ChainRun):
-            run.agent_finish(finish)
+        try:
+            run = self._runs.get(run_id)
+            if isinstance(run, ChainRun):
+                run.agent_finish(finish)
+        except Exception as exc:  # our bug: logged once, never raised into the app
+            report("on_agent_finish", exc)
