@@ -29,15 +29,14 @@ run alone, and the end callback does two things:
 from __future__ import annotations
 
 import weakref
-from contextlib import suppress
 from contextvars import Token
-from typing import Any
 
 from opentelemetry import context as context_api
 from opentelemetry import trace
-from opentelemetry.context import Context
+from opentelemetry.context import Context, get_current
 
 _dict_update = dict.update
+_get_current = get_current
 _dict_delitem = dict.__delitem__
 _PRUNE_AT = 64
 
@@ -91,7 +90,7 @@ def leave_run(run_ctx: RunContext, previous: Context, token: object) -> None:
     """Undo ``enter_run``: revert the run's context in place, reset the variable if we can.
 
     Idempotent: a run whose context was already reverted (a collected handler's,
-    see ``_collected``) is left alone.
+    see ``runs.collected``) is left alone.
     """
     if not run_ctx.live:
         return
@@ -100,18 +99,23 @@ def leave_run(run_ctx: RunContext, previous: Context, token: object) -> None:
     if run_ctx.dependents:
         followers = [run_ctx] + [d for d in (r() for r in run_ctx.dependents) if d is not None]
         run_ctx.dependents = []
+        for node in followers:
+            _assign(node, previous)
+            node.source = target
     else:  # the common case: nothing followed this run
-        followers = [run_ctx]
-    for node in followers:
-        _assign(node, previous)
-        node.source = target
+        followers = None
+        _assign(run_ctx, previous)
+        run_ctx.source = target
     if target is not None:
         deps = target.dependents
         if len(deps) >= _PRUNE_AT:
             deps[:] = [r for r in deps if r() is not None]
-        deps.extend(weakref.ref(node) for node in followers)
-    if isinstance(token, Token) and context_api.get_current() is run_ctx:
-        var: Any = token.var
-        # In another context (async end, stream) reset fails; the revert above did the work.
-        with suppress(ValueError, RuntimeError):
-            var.reset(token)
+        if followers is None:
+            deps.append(weakref.ref(run_ctx))
+        else:
+            deps.extend(weakref.ref(node) for node in followers)
+    if type(token) is Token and _get_current() is run_ctx:
+        try:  # noqa: SIM105 (a try costs nothing here; contextlib.suppress builds an object)
+            token.var.reset(token)
+        except (ValueError, RuntimeError):
+            pass  # in another context (async end, stream) reset fails; the revert did the work

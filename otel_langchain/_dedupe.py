@@ -87,11 +87,13 @@ class ProviderSpanWatch(SpanProcessor):
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         """A span starts: note it if it is another's GenAI client span under a watched one."""
-        self._note(span)
+        if self._watched:  # only while a model span of ours is open can a span be its child
+            self._note(span)
 
     def on_end(self, span: ReadableSpan) -> None:
         """A span ends: its attributes are complete now (some set none at start)."""
-        self._note(span)
+        if self._watched:
+            self._note(span)
 
     def _note(self, span: ReadableSpan) -> None:
         parent = span.parent
