@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import warnings
 from typing import Any
@@ -201,6 +202,15 @@ def test_prebuilt_agent_captures_all_but_the_sensitive_tool(telemetry: Telemetry
     assert all("gen_ai.input.messages" in _content(s) for s in chats)
     account_span = telemetry.span("execute_tool account")
     assert "1234" not in " ".join(str(v) for v in (account_span.attributes or {}).values())
+    # The tool's result reaches the next model call as a tool message: withheld there too.
+    second = json.loads(str(chats[1].attributes["gen_ai.input.messages"]))
+    responses = {
+        part["id"]: part["response"]
+        for msg in second
+        if msg["role"] == "tool"
+        for part in msg["parts"]
+    }
+    assert responses == {"call-0": "sunny in Paris", "call-1": "[not captured]"}
 
 
 def test_a_node_with_metadata_off_in_a_state_graph(telemetry: Telemetry) -> None:
