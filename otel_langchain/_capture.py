@@ -2,17 +2,25 @@
 
 A run carries the setting in ``metadata["otel_langchain.capture_content"]`` (a
 bool) or in a tag ``otel_langchain:capture_content=true|false``. LangChain
-passes a config's metadata and tags to every child run, so a setting given at
-invoke time or with ``.with_config(...)`` reaches the whole subtree by itself.
-A tool's or model's own ``metadata=`` / ``tags=`` fields reach that run only:
-its child runs then carry no setting and inherit the run's decision from the
-handler's run tree.
+passes a config's metadata and tags down to every child run, so what a run
+carries is mostly inherited. A run's *own* setting is therefore what it carries
+and its parent run did not: a metadata value that differs from the parent's, or
+a capture tag the parent lacks. A run with no own setting inherits its parent's
+decision; a run with no traced parent starts from the handler's setting.
 
-One case is ambiguous: a run carrying ``True`` below a run that decided off may
-have switched capture back on itself, or may carry a ``True`` that LangChain
-passed down past that run's own (child-less) ``metadata=`` off. The merged
-metadata cannot tell them apart, so the more private reading wins: capture
-stays off there, unless no run above ever carried ``True``.
+How LangChain merges them decides what can be overridden where:
+
+- metadata: the caller's config wins over a runnable's ``.with_config(metadata=)``,
+  so a bound value applies only where no run above set the key; a tool's or
+  model's own ``metadata=`` field wins for that run, but is not passed to its
+  child runs (they inherit the run's decision here instead);
+- tags accumulate (as a set), so ``.with_config(tags=[...])`` adds to what the
+  caller passed: the way to switch capture for a subtree below another setting.
+
+One case is ambiguous: an own ``True`` below a run that decided off may be the
+run switching capture back on, or a ``True`` from above that LangChain passed
+down past that run's own (child-less) ``metadata=`` off. The more private
+reading wins: it stays off when a run at or above the parent carried ``True``.
 """
 
 from __future__ import annotations
@@ -24,70 +32,81 @@ from otel_langchain._safety import warn_once
 
 METADATA_KEY = "otel_langchain.capture_content"
 TAG_PREFIX = "otel_langchain:capture_content="
+NO_TAGS: frozenset[str] = frozenset()
+_ON = "true"
+_OFF = "false"
 _ABSENT = object()
 
 
-def run_setting(tags: Sequence[Any] | None, metadata: Mapping[str, Any] | None) -> bool | None:
-    """The run's own setting as LangChain merged it: the metadata key, else the last tag.
-
-    ``None`` when the run carries none, or only values that are not booleans
-    (logged once each way, and ignored as if absent).
-    """
-    if metadata:
-        value = metadata.get(METADATA_KEY, _ABSENT)
-        if value is True or value is False:
-            return value
-        if value is not _ABSENT:
-            warn_once(
-                "capture_metadata",
-                "otel-langchain: metadata %s=%r is not a boolean (True/False); ignored",
-                METADATA_KEY,
-                value,
-            )
-    if tags:
-        found: str | None = None
-        for tag in tags:
-            if isinstance(tag, str) and tag.startswith(TAG_PREFIX):
-                found = tag  # LangChain appends a run's own tags after the inherited ones
-        if found is not None:
-            value = found[len(TAG_PREFIX) :].strip().lower()
-            if value == "true":
-                return True
-            if value == "false":
-                return False
-            warn_once(
-                "capture_tag",
-                "otel-langchain: tag %r is not %strue or %sfalse; ignored",
-                found,
-                TAG_PREFIX,
-                TAG_PREFIX,
-            )
+def metadata_value(metadata: Mapping[str, Any]) -> bool | None:
+    """The metadata setting; a value that is not a bool is logged once and ignored."""
+    value = metadata.get(METADATA_KEY, _ABSENT)
+    if value is True or value is False:
+        return value
+    if value is not _ABSENT:
+        warn_once(
+            "capture_metadata",
+            "otel-langchain: metadata %s=%r is not a boolean (True/False); ignored",
+            METADATA_KEY,
+            value,
+        )
     return None
+
+
+def tag_values(tags: Sequence[Any]) -> frozenset[str]:
+    """The capture tags' values (``true`` / ``false``, any case); others logged once, ignored."""
+    found: set[str] | None = None
+    for tag in tags:
+        if isinstance(tag, str) and tag.startswith(TAG_PREFIX):
+            value = tag[len(TAG_PREFIX) :].strip().lower()
+            if value in (_ON, _OFF):
+                found = found or set()
+                found.add(value)
+            else:
+                warn_once(
+                    "capture_tag",
+                    "otel-langchain: tag %r is not %strue or %sfalse; ignored",
+                    tag,
+                    TAG_PREFIX,
+                    TAG_PREFIX,
+                )
+    return frozenset(found) if found else NO_TAGS
 
 
 class Decided(Protocol):
     """What a parent run keeps of its capture decision."""
 
-    capture: bool  # the decision: record this run's content
-    capture_setting: bool | None  # the run's own setting (``run_setting``)
-    capture_seen_on: bool  # the run or a run above it carried ``True``
+    capture: bool  # record this run's content
+    capture_metadata: bool | None  # the run's metadata setting, inherited or not
+    capture_tags: frozenset[str]  # the run's capture tag values, inherited or not
+    capture_seen_on: bool  # the run or a run above it carried True
 
 
-def decide(setting: bool | None, parent: Decided | None, default: bool) -> bool:
-    """Whether a run's content is captured, given its own setting and its parent's decision.
+def own_setting(
+    metadata: bool | None, tags: frozenset[str], parent: Decided | None
+) -> bool | None:
+    """What the run sets itself: what it carries and its parent does not (metadata first)."""
+    if metadata is not None and (parent is None or metadata != parent.capture_metadata):
+        return metadata
+    new = tags - parent.capture_tags if parent is not None else tags
+    if new:
+        return _OFF not in new  # both added at once: the private reading
+    return None
 
-    ``default`` is the handler's ``capture_content``; it decides for a run with no
-    setting and no traced parent.
-    """
-    if setting is None:
+
+def decide(own: bool | None, parent: Decided | None, default: bool) -> bool:
+    """Whether a run's content is captured; ``default`` is the handler's ``capture_content``."""
+    if own is None:
         return default if parent is None else parent.capture
-    if setting is False or parent is None or parent.capture:
-        return setting
-    # True below a run that decided off: see the module docstring.
-    above = parent.capture_setting
-    return above is None or (above is False and not parent.capture_seen_on)
+    if own is False or parent is None or parent.capture:
+        return own
+    return not parent.capture_seen_on  # True below an off: see the module docstring
 
 
-def seen_on(setting: bool | None, parent: Decided | None) -> bool:
+def seen_on(metadata: bool | None, tags: frozenset[str], parent: Decided | None) -> bool:
     """Whether this run or one above it carried ``True`` (for ``decide`` on its children)."""
-    return setting is True or (parent is not None and parent.capture_seen_on)
+    return (
+        metadata is True
+        or _ON in tags
+        or (parent is not None and parent.capture_seen_on)
+    )

@@ -15,6 +15,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langchain_core.tools import StructuredTool, tool
+from langgraph.graph import END, START, MessagesState, StateGraph
 from opentelemetry.sdk.trace import ReadableSpan
 
 from otel_langchain import _safety
@@ -215,8 +216,6 @@ def test_prebuilt_agent_captures_all_but_the_sensitive_tool(telemetry: Telemetry
 
 def test_a_node_with_metadata_off_in_a_state_graph(telemetry: Telemetry) -> None:
     """LangGraph node metadata False covers the node and the model call inside it."""
-    from langgraph.graph import END, START, MessagesState, StateGraph
-
     model = FakeOpenAIChat()
 
     def private(state: MessagesState) -> dict[str, Any]:
@@ -237,8 +236,10 @@ def test_a_node_with_metadata_off_in_a_state_graph(telemetry: Telemetry) -> None
 
 
 def _tool_calling(model: FakeOpenAIChat, *, metadata: dict[str, Any]) -> Any:
-    def lookup(query: str, config: RunnableConfig) -> str:
-        return str(model.invoke(f"look up {query}", config).content)
+    # No config passed on: LangChain hands a tool its caller's config, and runs the
+    # tool's body with the tool's own child config current.
+    def lookup(query: str) -> str:
+        return str(model.invoke(f"look up {query}").content)
 
     return StructuredTool.from_function(
         lookup, name="lookup", description="Looks up.", metadata=metadata
@@ -279,18 +280,19 @@ def test_a_tools_own_metadata_on_covers_its_child_runs(telemetry: Telemetry) -> 
     assert captured["chat inner-model"] == {"gen_ai.input.messages", "gen_ai.output.messages"}
 
 
-def _nested(inner_setting: bool) -> Any:
-    inner = RunnableLambda(lambda s: s, name="inner").with_config(metadata={KEY: inner_setting})
+def _nested() -> Any:
+    """first | middle (off by tag) = (middle_step | inner (on by tag))."""
+    inner = RunnableLambda(lambda s: s, name="inner").with_config(tags=[f"{TAG}true"])
     middle = (RunnableLambda(lambda s: s, name="middle_step") | inner).with_config(
-        run_name="middle", metadata={KEY: False}
+        run_name="middle", tags=[f"{TAG}false"]
     )
     return RunnableLambda(lambda s: s, name="first") | middle
 
 
 def test_capture_back_on_inside_an_off_subtree(telemetry: Telemetry) -> None:
-    """Handler on, a subtree off, a run inside it on again: that run is captured."""
+    """Handler on, a subtree off by tag, a run inside it on again by tag: that run is captured."""
     handler = telemetry.handler(capture_content=True)
-    _nested(True).invoke("x", config={"callbacks": [handler]})
+    _nested().invoke("x", config={"callbacks": [handler]})
     captured = _captured(telemetry)
     assert captured["first"] and captured["RunnableSequence"]
     assert captured["middle"] == set()
@@ -299,10 +301,24 @@ def test_capture_back_on_inside_an_off_subtree(telemetry: Telemetry) -> None:
 
 
 def test_back_on_below_an_off_below_an_invoke_time_on_stays_off(telemetry: Telemetry) -> None:
-    """True, False, then True again in metadata: ambiguous, so the private reading wins."""
+    """Tags true, then false, then true again: the last adds nothing new, so it stays off."""
     handler = telemetry.handler()
-    _nested(True).invoke("x", config={"callbacks": [handler], "metadata": {KEY: True}})
+    _nested().invoke("x", config={"callbacks": [handler], "tags": [f"{TAG}true"]})
     captured = _captured(telemetry)
-    assert captured["first"]
+    assert captured["first"] and captured["RunnableSequence"]
     assert captured["middle"] == set()
+    assert captured["middle_step"] == set()
     assert captured["inner"] == set()
+
+
+def test_invoke_time_metadata_wins_over_with_config_metadata(telemetry: Telemetry) -> None:
+    """LangChain merges the caller's metadata over a bound runnable's: the bound value yields."""
+    step = RunnableLambda(lambda s: s, name="step").with_config(metadata={KEY: False})
+    chain = RunnableLambda(lambda s: s, name="first") | step
+    handler = telemetry.handler()
+    chain.invoke("x", config={"callbacks": [handler], "metadata": {KEY: True}})
+    assert _captured(telemetry)["step"] == {"langchain.chain.inputs", "langchain.chain.outputs"}
+    telemetry.exporter.clear()
+    chain.invoke("x", config={"callbacks": [handler], "tags": [f"{TAG}true"]})
+    assert _captured(telemetry)["first"]
+    assert _captured(telemetry)["step"] == set()

@@ -16,6 +16,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langchain_core.tools import tool
+from langgraph.graph import END, START, MessagesState, StateGraph
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
@@ -325,8 +326,6 @@ def test_without_the_preset_the_agent_has_more_spans(telemetry: Telemetry) -> No
 
 def test_langgraph_preset_keeps_user_code_and_routing(telemetry: Telemetry) -> None:
     """A node's own runnables and a user's routing function are not LangGraph's plumbing."""
-    from langgraph.graph import END, START, MessagesState, StateGraph
-
     helper = RunnableLambda(lambda s: {"messages": []}, name="helper")
 
     def work(state: MessagesState, config: RunnableConfig) -> dict[str, Any]:
