@@ -21,21 +21,147 @@ One case is ambiguous: an own ``True`` below a run that decided off may be the
 run switching capture back on, or a ``True`` from above that LangChain passed
 down past that run's own (child-less) ``metadata=`` off. The more private
 reading wins: it stays off when a run at or above the parent carried ``True``.
+
+A tool run that captures nothing while other runs of the handler may capture
+has its call id remembered (:class:`WithheldCalls`): its result travels on as
+a tool message, in later model calls' input messages and in the chain inputs
+and outputs that carry the conversation, and is written there as
+:data:`NOT_CAPTURED`.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from otel_langchain._safety import warn_once
 
 METADATA_KEY = "otel_langchain.capture_content"
 TAG_PREFIX = "otel_langchain:capture_content="
+NOT_CAPTURED = "[not captured]"
 NO_TAGS: frozenset[str] = frozenset()
 _ON = "true"
 _OFF = "false"
 _ABSENT = object()
+
+
+class Scope:
+    """A run's capture decision, and what its children compare their own setting with.
+
+    Immutable, so a subtree that sets nothing shares one object.
+    """
+
+    __slots__ = ("inherited", "metadata", "on", "seen_on", "tags")
+
+    def __init__(
+        self, on: bool, metadata: bool | None, tags: frozenset[str], seen_on: bool
+    ) -> None:
+        #: Record this run's content.
+        self.on = on
+        #: The run's metadata setting and capture tag values, inherited or not.
+        self.metadata = metadata
+        self.tags = tags
+        #: This run or a run above it carried ``True``.
+        self.seen_on = seen_on
+        #: The scope of a child that carries no setting: the same decision, nothing carried.
+        self.inherited: Scope = (
+            self if metadata is None and not tags else Scope(on, None, NO_TAGS, seen_on)
+        )
+
+
+#: A root run's parent scope: the handler's ``capture_content``.
+ON = Scope(True, None, NO_TAGS, False)
+OFF = Scope(False, None, NO_TAGS, False)
+
+
+class WithheldCalls:
+    """Ids of tool calls whose tool run captured nothing (bounded, oldest dropped)."""
+
+    __slots__ = ("_ids", "_limit")
+
+    def __init__(self, limit: int = 4096) -> None:
+        self._ids: dict[str, None] = {}
+        self._limit = limit
+
+    def __contains__(self, call_id: object) -> bool:
+        try:
+            return call_id in self._ids
+        except TypeError:  # unhashable: never one of ours
+            return False
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def add(self, call_id: str) -> None:
+        """Remember a call id; past the bound, the oldest is forgotten."""
+        ids = self._ids
+        ids[call_id] = None
+        if len(ids) > self._limit:
+            # Another thread may have dropped it first.
+            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                del ids[next(iter(ids))]
+
+
+class Capture:
+    """One handler's capture decisions: its default, and the tool calls it withheld."""
+
+    __slots__ = ("default", "maybe", "withheld")
+
+    def __init__(self, enabled: bool) -> None:
+        self.default = ON if enabled else OFF
+        #: Some run of this handler may record content (its results would show a
+        #: withheld tool's result): the handler captures, or a run switched it on.
+        self.maybe = enabled
+        self.withheld = WithheldCalls()
+
+    def scope(
+        self,
+        parent: Scope | None,
+        tags: Sequence[Any] | None,
+        metadata: Mapping[str, Any] | None,
+    ) -> Scope:
+        """A starting run's scope; ``parent`` is its parent run's (None for a root).
+
+        ``tags`` may leave out LangChain's own bookkeeping tags (``seq:step:``,
+        ``graph:step:``, ...), as the run's span attributes do: most runs carry
+        no other tag, so the common case, a run that sets nothing, costs two
+        lookups.
+        """
+        if parent is None:
+            parent = self.default
+        if metadata and METADATA_KEY in metadata:
+            return self._decide(parent, tags, metadata)
+        if tags:
+            for tag in tags:
+                if type(tag) is str and tag.startswith(TAG_PREFIX):
+                    return self._decide(parent, tags, metadata)
+        return parent.inherited
+
+    def withhold(self, call_id: Any) -> None:
+        """A tool run captures nothing while others may: its result is withheld where it goes.
+
+        Called only when ``maybe``: otherwise nothing records the result anywhere.
+        """
+        if isinstance(call_id, str) and call_id:
+            self.withheld.add(call_id)
+
+    def _decide(
+        self,
+        parent: Scope,
+        tags: Sequence[Any] | None,
+        metadata: Mapping[str, Any] | None,
+    ) -> Scope:
+        md = metadata_value(metadata) if metadata else None
+        tag_set = tag_values(tags) if tags else NO_TAGS
+        if md is None and not tag_set:  # only invalid values: nothing of its own
+            return parent.inherited
+        own = own_setting(md, tag_set, parent)
+        seen = md is True or _ON in tag_set or parent.seen_on
+        scope = Scope(decide(own, parent), md, tag_set, seen)
+        if scope.on:
+            self.maybe = True
+        return scope
 
 
 def metadata_value(metadata: Mapping[str, Any]) -> bool | None:
@@ -73,40 +199,20 @@ def tag_values(tags: Sequence[Any]) -> frozenset[str]:
     return frozenset(found) if found else NO_TAGS
 
 
-class Decided(Protocol):
-    """What a parent run keeps of its capture decision."""
-
-    capture: bool  # record this run's content
-    capture_metadata: bool | None  # the run's metadata setting, inherited or not
-    capture_tags: frozenset[str]  # the run's capture tag values, inherited or not
-    capture_seen_on: bool  # the run or a run above it carried True
-
-
-def own_setting(
-    metadata: bool | None, tags: frozenset[str], parent: Decided | None
-) -> bool | None:
+def own_setting(metadata: bool | None, tags: frozenset[str], parent: Scope) -> bool | None:
     """What the run sets itself: what it carries and its parent does not (metadata first)."""
-    if metadata is not None and (parent is None or metadata != parent.capture_metadata):
+    if metadata is not None and metadata != parent.metadata:
         return metadata
-    new = tags - parent.capture_tags if parent is not None else tags
+    new = tags - parent.tags
     if new:
         return _OFF not in new  # both added at once: the private reading
     return None
 
 
-def decide(own: bool | None, parent: Decided | None, default: bool) -> bool:
-    """Whether a run's content is captured; ``default`` is the handler's ``capture_content``."""
+def decide(own: bool | None, parent: Scope) -> bool:
+    """Whether a run's content is captured, given its own setting and its parent's scope."""
     if own is None:
-        return default if parent is None else parent.capture
-    if own is False or parent is None or parent.capture:
+        return parent.on
+    if own is False or parent.on:
         return own
-    return not parent.capture_seen_on  # True below an off: see the module docstring
-
-
-def seen_on(metadata: bool | None, tags: frozenset[str], parent: Decided | None) -> bool:
-    """Whether this run or one above it carried ``True`` (for ``decide`` on its children)."""
-    return (
-        metadata is True
-        or _ON in tags
-        or (parent is not None and parent.capture_seen_on)
-    )
+    return not parent.seen_on  # True below an off: see the module docstring

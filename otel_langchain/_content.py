@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from typing import Any
 
 from otel_langchain._json import TRUNCATED, dumps, safe_str
@@ -147,11 +147,16 @@ class ContentPolicy:
         """A captured string attribute (see :meth:`piece`)."""
         return Captured(str(self.piece(value)))
 
-    def json(self, value: Any) -> Captured:
-        """``value`` as bounded JSON (strings as they are), scrubbed, redacted, cut."""
+    def json(self, value: Any, withheld: Container[str] = ()) -> Captured:
+        """``value`` as bounded JSON (strings as they are), scrubbed, redacted, cut.
+
+        A tool message answering a call in ``withheld`` is written without its content.
+        """
         if isinstance(value, str):
             return self.text(value)
-        out, _ = dumps(value, limit=self.limit, text=scrub, string_limit=self.limit)
+        out, _ = dumps(
+            value, limit=self.limit, text=scrub, string_limit=self.limit, withheld=withheld
+        )
         redacted = self.redacted(out)
         if len(redacted) > self.limit + len(TRUNCATED) + 64:  # redact made it longer
             return Captured(redacted[: self.limit] + TRUNCATED)

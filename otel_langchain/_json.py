@@ -8,19 +8,22 @@ levels; where it stops, ``...[truncated]`` marks the spot and every open
 container is closed, so the result is always valid JSON. Mapping keys that name
 a credential are dropped (their values are learned by the scrubber, so an echo
 elsewhere is masked too) and every string, key or value, goes through the
-caller's ``text`` function (scrubbing, redaction) as it is written.
+caller's ``text`` function (scrubbing, redaction) as it is written. A tool
+message answering a call the caller withholds (a tool run that captured
+nothing, see ``_capture``) is written with ``[not captured]`` for its content.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from types import GeneratorType
 from typing import Any
 
 from pydantic import BaseModel
 
+from otel_langchain._capture import NOT_CAPTURED
 from otel_langchain._scrub import MAX_SECRET_LENGTH, is_secret_key, learn
 
 TRUNCATED = "...[truncated]"
@@ -46,14 +49,21 @@ class _Budget(Exception):
 
 
 class _Writer:
-    __slots__ = ("chars", "items", "out", "string_limit", "text")
+    __slots__ = ("chars", "items", "out", "string_limit", "text", "withheld")
 
-    def __init__(self, limit: int, text: Callable[[str], str], string_limit: int) -> None:
+    def __init__(
+        self,
+        limit: int,
+        text: Callable[[str], str],
+        string_limit: int,
+        withheld: Container[str],
+    ) -> None:
         self.out: list[str] = []
         self.chars = limit
         self.items = limit
         self.text = text
         self.string_limit = string_limit
+        self.withheld = withheld
 
     def put(self, piece: str) -> None:
         self.out.append(piece)
@@ -115,7 +125,7 @@ class _Writer:
         elif isinstance(value, Mapping):
             self.mapping(value.items(), depth)
         elif isinstance(value, BaseModel):
-            self.mapping(_model_items(value), depth)
+            self.mapping(_model_items(value, self.withheld), depth)
         elif isinstance(value, (list, tuple, set, frozenset, GeneratorType)):
             self.sequence(value, depth)
         elif isinstance(value, (bytes, bytearray)):
@@ -173,10 +183,24 @@ def _int(value: int) -> str:
         return _quote("<int>")
 
 
-def _model_items(model: BaseModel) -> Iterable[tuple[str, Any]]:
-    """A pydantic model's fields, read lazily (``model_dump`` would copy them all)."""
+_WITHHELD_FIELDS = frozenset({"content", "artifact"})
+
+
+def _model_items(model: BaseModel, withheld: Container[str]) -> Iterable[tuple[str, Any]]:
+    """A pydantic model's fields, read lazily (``model_dump`` would copy them all).
+
+    A tool message answering a withheld call keeps its fields but not what the tool returned.
+    """
+    hide = (
+        bool(withheld)
+        and getattr(model, "type", None) == "tool"
+        and getattr(model, "tool_call_id", None) in withheld
+    )
     for name in type(model).model_fields:
-        yield name, getattr(model, name, None)
+        if hide and name in _WITHHELD_FIELDS:
+            yield name, NOT_CAPTURED
+        else:
+            yield name, getattr(model, name, None)
 
 
 def _learn_dropped(value: Any) -> None:
@@ -185,7 +209,12 @@ def _learn_dropped(value: Any) -> None:
 
 
 def dumps(
-    value: Any, *, limit: int, text: Callable[[str], str], string_limit: int | None = None
+    value: Any,
+    *,
+    limit: int,
+    text: Callable[[str], str],
+    string_limit: int | None = None,
+    withheld: Container[str] = (),
 ) -> tuple[str, bool]:
     """``value`` as JSON within about ``limit`` characters; and whether it was cut.
 
@@ -194,10 +223,11 @@ def dumps(
         limit: characters (and items) the whole output may use.
         text: applied to every string, keys included, after it is cut.
         string_limit: a single string is cut at this many characters (default: limit).
+        withheld: tool call ids whose tool messages are written without their content.
 
     Never raises: a value whose iteration or ``str()`` fails is written as a marker.
     """
-    writer = _Writer(limit, text, limit if string_limit is None else string_limit)
+    writer = _Writer(limit, text, limit if string_limit is None else string_limit, withheld)
     cut = False
     try:
         writer.value(value, 0)

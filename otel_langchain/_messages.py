@@ -17,9 +17,10 @@ generic part, and a block with nothing but a type is dropped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from typing import Any
 
+from otel_langchain._capture import NOT_CAPTURED
 from otel_langchain._content import ContentPolicy, Piece, safe_str
 from otel_langchain._record import Captured
 
@@ -45,12 +46,20 @@ _MEDIA_BLOCKS["document"] = None
 
 
 class _Builder:
-    """Builds message dicts for one attribute; strings pass through the policy."""
+    """Builds message dicts for one attribute; strings pass through the policy.
 
-    __slots__ = ("policy",)
+    A tool result answering a call in ``withheld`` (its tool run captured nothing)
+    is written as ``[not captured]``.
+    """
 
-    def __init__(self, policy: ContentPolicy) -> None:
+    __slots__ = ("policy", "withheld")
+
+    def __init__(self, policy: ContentPolicy, withheld: Container[str] = ()) -> None:
         self.policy = policy
+        self.withheld = withheld
+
+    def withholds(self, call_id: str | None) -> bool:
+        return call_id is not None and bool(self.withheld) and call_id in self.withheld
 
     def text(self, value: Any) -> Piece:
         return self.policy.piece(value if isinstance(value, str) else safe_str(value))
@@ -118,10 +127,13 @@ class _Builder:
             args = block.get("input", block.get("args", block.get("arguments")))
             return _tool_call(block.get("id"), block.get("name"), self.data(args, self.budget()))
         if kind == "tool_result":
+            call_id = _opt_str(block.get("tool_use_id"))
             return {
                 "type": "tool_call_response",
-                "id": _opt_str(block.get("tool_use_id")),
-                "response": self.data(_result_text(block.get("content")), self.budget()),
+                "id": call_id,
+                "response": NOT_CAPTURED
+                if self.withholds(call_id)
+                else self.data(_result_text(block.get("content")), self.budget()),
             }
         return self.other_block(kind, block)
 
@@ -165,18 +177,17 @@ class _Builder:
             role = safe_str(getattr(msg, "role", "user"))
         content = getattr(msg, "content", msg if isinstance(msg, str) else None)
         if role == "tool":
+            call_id = _opt_str(getattr(msg, "tool_call_id", None))
             result = _result_text(content)
+            if self.withholds(call_id):
+                response: Any = NOT_CAPTURED
+            elif isinstance(result, str):
+                response = self.text(result)
+            else:
+                response = self.data(result, self.budget())
             return {
                 "role": "tool",
-                "parts": [
-                    {
-                        "type": "tool_call_response",
-                        "id": _opt_str(getattr(msg, "tool_call_id", None)),
-                        "response": self.text(result)
-                        if isinstance(result, str)
-                        else self.data(result, self.budget()),
-                    }
-                ],
+                "parts": [{"type": "tool_call_response", "id": call_id, "response": response}],
             }
         calls = getattr(msg, "tool_calls", None)
         calls = [c for c in calls if isinstance(c, Mapping)] if isinstance(calls, list) else []
@@ -334,9 +345,12 @@ def _from_standard(kind: str, block: Mapping[str, Any]) -> dict[str, Any] | None
 # -- attributes -----------------------------------------------------------------------------
 
 
-def input_messages(batches: Any, policy: ContentPolicy) -> Captured:
-    """``on_chat_model_start``'s ``messages`` (one list per prompt) as JSON."""
-    builder = _Builder(policy)
+def input_messages(batches: Any, policy: ContentPolicy, withheld: Container[str] = ()) -> Captured:
+    """``on_chat_model_start``'s ``messages`` (one list per prompt) as JSON.
+
+    The results of the tool calls in ``withheld`` are written as ``[not captured]``.
+    """
+    builder = _Builder(policy, withheld)
 
     def messages() -> Iterator[dict[str, Any]]:
         if isinstance(batches, list):

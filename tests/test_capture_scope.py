@@ -160,7 +160,7 @@ def test_a_value_not_boolean_warns_once_and_is_ignored(
     assert "otel_langchain" in messages[0] and "capture_content" in messages[0]
 
 
-def _agent(tools: list[Any], calls: list[tuple[str, dict[str, Any]]]) -> Any:
+def _agent(tools: Any, calls: list[tuple[str, dict[str, Any]]]) -> Any:
     """LangGraph's prebuilt ReAct agent over a fake model that calls ``calls`` then answers."""
     from langgraph.prebuilt import create_react_agent
 
@@ -322,3 +322,90 @@ def test_invoke_time_metadata_wins_over_with_config_metadata(telemetry: Telemetr
     chain.invoke("x", config={"callbacks": [handler], "tags": [f"{TAG}true"]})
     assert _captured(telemetry)["first"]
     assert _captured(telemetry)["step"] == set()
+
+
+def _all_recorded(telemetry: Telemetry, spans: list[ReadableSpan] | None = None) -> str:
+    """Every attribute and event attribute value of the spans (default all), as one string."""
+    values: list[str] = []
+    for span in telemetry.spans() if spans is None else spans:
+        values.extend(str(v) for v in (span.attributes or {}).values())
+        for event in span.events:
+            values.extend(str(v) for v in (event.attributes or {}).values())
+    return "\n".join(values)
+
+
+def _balance_tool(**kwargs: Any) -> Any:
+    def _account(user: str) -> str:
+        return f"balance of {user}: 1234"
+
+    return StructuredTool.from_function(
+        _account, name="account", description="A user's balance.", metadata={KEY: False}, **kwargs
+    )
+
+
+def test_a_withheld_tool_result_is_in_no_span_of_the_agent(telemetry: Telemetry) -> None:
+    """The sensitive tool's result is absent from node and graph inputs and outputs too."""
+
+    @tool
+    def weather(city: str) -> str:
+        """The weather in a city."""
+        return f"sunny in {city}"
+
+    agent = _agent(
+        [weather, _balance_tool()], [("weather", {"city": "Paris"}), ("account", {"user": "u1"})]
+    )
+    handler = telemetry.handler(capture_content=True)
+    agent.invoke({"messages": [("user", "hi")]}, config={"callbacks": [handler]})
+    recorded = _all_recorded(telemetry)
+    assert "1234" not in recorded
+    assert "sunny in Paris" in recorded
+    tools_node = [s for s in telemetry.spans() if s.name == "tools"]
+    outputs = " ".join(str((s.attributes or {}).get("langchain.chain.outputs")) for s in tools_node)
+    assert "[not captured]" in outputs and "sunny in Paris" in outputs
+
+
+def test_a_failed_withheld_tools_error_message_is_not_shown_to_later_inputs(
+    telemetry: Telemetry,
+) -> None:
+    """ToolNode turns the capture-off tool's exception into a tool message: withheld as well."""
+    from langgraph.prebuilt import ToolNode
+
+    def _fail(user: str) -> str:
+        raise ValueError(f"no account for {user}, card 4111-1111")
+
+    failing = StructuredTool.from_function(
+        _fail, name="account", description="A user's balance.", metadata={KEY: False}
+    )
+    agent = _agent(ToolNode([failing], handle_tool_errors=True), [("account", {"user": "u1"})])
+    handler = telemetry.handler(capture_content=True)
+    agent.invoke({"messages": [("user", "hi")]}, config={"callbacks": [handler]})
+    chats = [s for s in telemetry.spans() if s.name == "chat gpt-4o-mini"]
+    second = json.loads(str(chats[1].attributes["gen_ai.input.messages"]))
+    tool_parts = [p for m in second if m["role"] == "tool" for p in m["parts"]]
+    assert tool_parts == [
+        {"type": "tool_call_response", "id": "call-0", "response": "[not captured]"}
+    ]
+    # The tool's own span records its error, as any failed run's does; no other span has it.
+    others = [s for s in telemetry.spans() if s.name != "execute_tool account"]
+    assert "4111-1111" not in _all_recorded(telemetry, others)
+
+
+def test_nothing_is_withheld_when_no_run_captures(telemetry: Telemetry) -> None:
+    """A handler that captures nothing keeps no tool call ids (and records no content)."""
+    agent = _agent([_balance_tool()], [("account", {"user": "u1"})])
+    handler = telemetry.handler()
+    agent.invoke({"messages": [("user", "hi")]}, config={"callbacks": [handler]})
+    assert len(handler._tracing.capture.withheld) == 0
+    assert all(not keys for keys in _captured(telemetry).values())
+
+
+def test_withheld_call_ids_are_bounded() -> None:
+    """The withheld tool call ids keep the newest 4096; the oldest are forgotten."""
+    from otel_langchain._capture import WithheldCalls
+
+    withheld = WithheldCalls()
+    for i in range(5000):
+        withheld.add(f"call-{i}")
+    assert len(withheld) == 4096
+    assert "call-0" not in withheld and "call-4999" in withheld
+    assert ["unhashable"] not in withheld

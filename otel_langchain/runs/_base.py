@@ -20,6 +20,7 @@ from opentelemetry.trace import Span, SpanKind, Tracer
 
 from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
+from otel_langchain._capture import Capture, Scope
 from otel_langchain._content import ContentPolicy, safe_str
 from otel_langchain._context import RunContext, enter_run, leave_run
 from otel_langchain._events import event_attributes, exception_attributes, retry_attributes
@@ -78,6 +79,7 @@ class Tracing:
 
     __slots__ = (
         "all_durations",
+        "capture",
         "content",
         "dedupe",
         "dedupe_pending",
@@ -104,6 +106,8 @@ class Tracing:
         self.metrics = metrics
         self.prices = prices
         self.content = content
+        #: Which runs capture content (``_capture``): the handler's default, per-run settings.
+        self.capture = Capture(content.enabled)
         self.runs = runs
         #: Record ``user_id`` metadata as ``user.id`` (``capture_user_id``).
         self.user_ids = user_ids
@@ -121,6 +125,7 @@ class Run:
     """One open LangChain run: its span, the context it made current, and how it ends."""
 
     __slots__ = (
+        "capture",
         "children",
         "ctx",
         "name",
@@ -149,11 +154,15 @@ class Run:
         name: str,
         attrs: dict[str, Any],
         tags: list[str] | None,
+        metadata: dict[str, Any] | None,
+        inputs: Any,
     ) -> None:
         """Start the span under the parent run (else the caller's span), make it current, register.
 
         Runs open longer than ``max_run_age``, and those of a collected handler, end
-        first, so that a run nobody ended is no longer current or a parent.
+        first, so that a run nobody ended is no longer current or a parent. Whether
+        the run captures content is decided here (``_capture``); if it does, its
+        ``inputs`` go on the span as ``input_content`` says.
         """
         runs = tracing.runs
         self.tracing = tracing
@@ -168,6 +177,15 @@ class Run:
         parent = runs.get(parent_run_id)
         #: No parent run of ours: its span context is remembered when it ends (feedback).
         self.root = parent is None
+        #: Content capture for this run, and what its child runs inherit (a capture
+        #: tag is one of the user tags the span records, never a bookkeeping tag).
+        self.capture: Scope = tracing.capture.scope(
+            parent.capture if parent is not None else None,
+            attrs.get(sc.LANGCHAIN_RUN_TAGS),
+            metadata,
+        )
+        if self.capture.on:
+            self.input_content(attrs, inputs)
         current = context_api.get_current()
         if parent is not None:
             runs.note_child(parent, run_id)
@@ -193,6 +211,9 @@ class Run:
         self.token: object
         self.ctx, self.token = enter_run(self.span, current)
         runs.add(run_id, self)
+
+    def input_content(self, attrs: dict[str, Any], inputs: Any) -> None:
+        """Add the captured ``inputs`` to the start attributes (only when the run captures)."""
 
     # -- while open ------------------------------------------------------------------------
 

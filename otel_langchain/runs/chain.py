@@ -94,9 +94,6 @@ class ChainRun(Run):
         # LangGraph before 1.1 marks a named graph's root run in no way: a chain run
         # outside any node becomes an agent when a node run starts under it.
         self.maybe_graph = not self.agent and run_type == "chain" and sc.LANGGRAPH_NODE not in attrs
-        content = tracing.content
-        if content.enabled:
-            attrs[sc.LANGCHAIN_CHAIN_INPUTS] = content.json(inputs)
         super().__init__(
             tracing,
             run_id,
@@ -107,6 +104,8 @@ class ChainRun(Run):
             name=name,
             attrs=attrs,
             tags=tags,
+            metadata=metadata,
+            inputs=inputs,
         )
         #: Usage of the model calls beneath (agents and nodes only).
         self.totals: RunTotals | None = None
@@ -163,6 +162,11 @@ class ChainRun(Run):
             record.add_links(self.span, links)
         steps.add(step, self.span.get_span_context(), self.name)
 
+    def input_content(self, attrs: dict[str, Any], inputs: Any) -> None:
+        """``langchain.chain.inputs``."""
+        tracing = self.tracing
+        attrs[sc.LANGCHAIN_CHAIN_INPUTS] = tracing.content.json(inputs, tracing.capture.withheld)
+
     def child_started(self, tags: list[str] | None, attrs: dict[str, Any]) -> None:
         """A retry is noted; a graph's root run becomes an agent when its first node starts."""
         if tags:
@@ -213,9 +217,11 @@ class ChainRun(Run):
 
     def end_attributes(self, outputs: Any) -> dict[str, Any] | None:
         """``langchain.chain.outputs`` with content capture."""
-        content = self.tracing.content
-        if content.enabled:
-            return {sc.LANGCHAIN_CHAIN_OUTPUTS: content.json(outputs)}
+        if self.capture.on:
+            tracing = self.tracing
+            return {
+                sc.LANGCHAIN_CHAIN_OUTPUTS: tracing.content.json(outputs, tracing.capture.withheld)
+            }
         return None
 
     def agent_action(self, action: Any) -> None:
@@ -232,15 +238,17 @@ class ChainRun(Run):
                 owner.tool_calls = ToolCalls()
             owner.tool_calls.announce(tool, call_id)
         attrs: dict[str, Any] = {sc.GEN_AI_TOOL_NAME: safe_str(getattr(action, "tool", ""))}
-        content = self.tracing.content
-        if content.enabled:
-            attrs[sc.GEN_AI_TOOL_CALL_ARGUMENTS] = content.json(getattr(action, "tool_input", None))
+        if self.capture.on:
+            attrs[sc.GEN_AI_TOOL_CALL_ARGUMENTS] = self.tracing.content.json(
+                getattr(action, "tool_input", None)
+            )
         record.add_event(self.span, sc.EVENT_AGENT_ACTION, attrs)
 
     def agent_finish(self, finish: Any) -> None:
         """An agent's final answer: a ``gen_ai.agent.finish`` event."""
         attrs: dict[str, Any] = {}
-        content = self.tracing.content
-        if content.enabled:
-            attrs[sc.GEN_AI_OUTPUT_MESSAGES] = content.json(getattr(finish, "return_values", None))
+        if self.capture.on:
+            attrs[sc.GEN_AI_OUTPUT_MESSAGES] = self.tracing.content.json(
+                getattr(finish, "return_values", None), self.tracing.capture.withheld
+            )
         record.add_event(self.span, sc.EVENT_AGENT_FINISH, attrs)

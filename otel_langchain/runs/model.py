@@ -83,13 +83,6 @@ class ModelRun(Run):
         if self.model:
             attrs[sc.GEN_AI_REQUEST_MODEL] = self.model
         attrs.update(attributes.request_params(metadata, invocation))
-        content = tracing.content
-        if content.enabled:
-            attrs[sc.GEN_AI_INPUT_MESSAGES] = (
-                messages.input_messages(prompt, content)
-                if chat
-                else messages.prompt_messages(prompt, content)
-            )
         super().__init__(
             tracing,
             run_id,
@@ -100,6 +93,8 @@ class ModelRun(Run):
             name=name,
             attrs=attrs,
             tags=tags,
+            metadata=metadata,
+            inputs=prompt,
         )
         calls = self.owner.tool_calls
         if chat and calls is not None:  # the tool results this call reads
@@ -115,6 +110,15 @@ class ModelRun(Run):
         watch = tracing.dedupe
         if watch is not None and self.span.is_recording():
             watch.watch(self.span.get_span_context().span_id)
+
+    def input_content(self, attrs: dict[str, Any], inputs: Any) -> None:
+        """``gen_ai.input.messages``: the chat messages (a withheld tool's result left out)."""
+        tracing = self.tracing
+        attrs[sc.GEN_AI_INPUT_MESSAGES] = (
+            messages.input_messages(inputs, tracing.content, tracing.capture.withheld)
+            if self.operation == sc.OP_CHAT
+            else messages.prompt_messages(inputs, tracing.content)
+        )
 
     def first_chunk(self) -> None:
         """A streamed chunk: the first one gets an event and the time to it."""
@@ -292,7 +296,8 @@ class ModelRun(Run):
             attrs[sc.LANGCHAIN_COST_UNKNOWN] = True
         else:
             attrs[sc.LANGCHAIN_COST_USD] = cost
-        content = self.tracing.content
-        if content.enabled:
-            attrs[sc.GEN_AI_OUTPUT_MESSAGES] = messages.output_messages(response, reasons, content)
+        if self.capture.on:
+            attrs[sc.GEN_AI_OUTPUT_MESSAGES] = messages.output_messages(
+                response, reasons, self.tracing.content
+            )
         return attrs

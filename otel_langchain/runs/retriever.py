@@ -34,9 +34,6 @@ class RetrieverRun(Run):
         name = attributes.run_name(serialized, kwargs, "retriever")
         attrs = attributes.common(run_id, "retriever", name, tags, metadata, tracing.user_ids)
         attrs[sc.GEN_AI_OPERATION_NAME] = sc.OP_RETRIEVAL
-        content = tracing.content
-        if content.enabled:
-            attrs[sc.GEN_AI_RETRIEVAL_QUERY_TEXT] = content.text(safe_str(query))
         super().__init__(
             tracing,
             run_id,
@@ -47,18 +44,23 @@ class RetrieverRun(Run):
             name=name,
             attrs=attrs,
             tags=tags,
+            metadata=metadata,
+            inputs=query,
         )
+
+    def input_content(self, attrs: dict[str, Any], inputs: Any) -> None:
+        """``gen_ai.retrieval.query.text``."""
+        attrs[sc.GEN_AI_RETRIEVAL_QUERY_TEXT] = self.tracing.content.text(safe_str(inputs))
 
     def end_attributes(self, outputs: Any) -> dict[str, Any] | None:
         """``langchain.retrieval.documents.count``; the documents with content capture."""
         if not isinstance(outputs, Sequence):
             return None
         attrs: dict[str, Any] = {sc.LANGCHAIN_RETRIEVAL_DOCUMENT_COUNT: len(outputs)}
-        content = self.tracing.content
-        if content.enabled:
+        if self.capture.on:
             documents = [
                 {"id": getattr(d, "id", None), "content": getattr(d, "page_content", safe_str(d))}
                 for d in outputs
             ]
-            attrs[sc.GEN_AI_RETRIEVAL_DOCUMENTS] = content.json(documents)
+            attrs[sc.GEN_AI_RETRIEVAL_DOCUMENTS] = self.tracing.content.json(documents)
         return attrs

@@ -54,11 +54,6 @@ class ToolRun(Run):
                 attrs[sc.GEN_AI_TOOL_DESCRIPTION] = description[:1024]
         if inputs:  # a credential argument is masked wherever it is echoed (result, errors)
             learn_from_mapping(inputs)
-        content = tracing.content
-        if content.enabled:
-            attrs[sc.GEN_AI_TOOL_CALL_ARGUMENTS] = content.json(
-                inputs if inputs is not None else input_str
-            )
         super().__init__(
             tracing,
             run_id,
@@ -69,6 +64,8 @@ class ToolRun(Run):
             name=name,
             attrs=attrs,
             tags=tags,
+            metadata=metadata,
+            inputs=inputs if inputs is not None else input_str,
         )
         #: The tool call this run answers (from LangChain, an agent, or its result).
         self.call_id: str | None = call_id
@@ -80,6 +77,15 @@ class ToolRun(Run):
                     record.set_attribute(self.span, sc.GEN_AI_TOOL_CALL_ID, call_id)
             if call_id is not None:
                 self._link(calls, call_id)
+        capture = tracing.capture
+        if capture.maybe and not self.capture.on:
+            capture.withhold(
+                self.call_id
+            )  # its result goes on as a tool message: withheld there too
+
+    def input_content(self, attrs: dict[str, Any], inputs: Any) -> None:
+        """``gen_ai.tool.call.arguments``."""
+        attrs[sc.GEN_AI_TOOL_CALL_ARGUMENTS] = self.tracing.content.json(inputs)
 
     def _link(self, calls: ToolCalls, call_id: str) -> None:
         """Link to the asking chat span; be the span the result's reader links to."""
@@ -103,7 +109,7 @@ class ToolRun(Run):
 
     def end_attributes(self, outputs: Any) -> dict[str, Any] | None:
         """``gen_ai.tool.call.result`` with content capture (a ``ToolMessage``'s content)."""
-        content = self.tracing.content
-        if content.enabled:
-            return {sc.GEN_AI_TOOL_CALL_RESULT: content.json(getattr(outputs, "content", outputs))}
+        if self.capture.on:
+            result = getattr(outputs, "content", outputs)
+            return {sc.GEN_AI_TOOL_CALL_RESULT: self.tracing.content.json(result)}
         return None
