@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import sys
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -31,6 +31,7 @@ from otel_langchain._dedupe import dedupe_enabled
 from otel_langchain._metrics import RunDuration, instruments, run_duration_setting
 from otel_langchain._safety import passes_through, report, warn_once
 from otel_langchain._secrets import learn_environment
+from otel_langchain._skip import skip_rules
 from otel_langchain._tracking import BudgetExceeded
 from otel_langchain.config._checks import check_providers
 from otel_langchain.feedback import FeedbackSink
@@ -42,6 +43,7 @@ from otel_langchain.runs.collected import release
 from otel_langchain.runs.model import ModelRun, attach_dedupe
 from otel_langchain.runs.registry import RunRegistry
 from otel_langchain.runs.retriever import RetrieverRun
+from otel_langchain.runs.skipped import chain_start
 from otel_langchain.runs.tool import ToolRun
 from otel_langchain.version import __version__
 
@@ -103,6 +105,15 @@ class OTelCallbackHandler(BaseCallbackHandler):
             ``"default"`` (root runs, agents, LangGraph nodes, tools and retrievers;
             model calls have ``gen_ai.client.operation.duration``) or ``"all"``.
             ``None`` reads ``OTEL_LANGCHAIN_RUN_DURATION``; default ``"default"``.
+        skip: Chain, prompt and parser runs that get no span (their children nest
+            under the nearest kept span): run types ``chain`` / ``prompt`` /
+            ``parser``, run names (``*``, ``?``, ``[...]`` wildcards) and the preset
+            ``langgraph``; a list or a comma-separated string. ``None`` reads
+            ``OTEL_LANGCHAIN_SKIP``; default nothing.
+
+    A run's metadata ``otel_langchain.capture_content`` (a bool) or tag
+    ``otel_langchain:capture_content=true|false`` switches content capture for
+    it and the runs beneath it, over ``capture_content`` (see the README).
     """
 
     run_inline = True  # called in the run's own task/context: required for context propagation
@@ -130,12 +141,14 @@ class OTelCallbackHandler(BaseCallbackHandler):
         capture_user_id: bool | None = None,
         dedupe: bool | None = None,
         run_duration: RunDuration | None = None,
+        skip: str | Iterable[str] | None = None,
     ) -> None:
         check_providers(tracer_provider, meter_provider)
         super().__init__()
         if isinstance(max_open_runs, bool) or not isinstance(max_open_runs, int):
             raise ValueError(f"max_open_runs must be a positive integer, got {max_open_runs!r}")
         _check_max_run_age(max_run_age)
+        self._chain_start = chain_start(skip_rules(skip))
         learn_environment()
         tracer = trace.get_tracer("otel_langchain", __version__, tracer_provider=tracer_provider)
         content = ContentPolicy(enabled=capture_content, redact=redact, limit=max_content_length)
@@ -185,10 +198,10 @@ class OTelCallbackHandler(BaseCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        """A chain, prompt, parser or graph-node run starts (or an agent's)."""
+        """A chain, prompt, parser or graph-node run starts (or an agent's), unless skipped."""
         try:
             if not _untraced(run_id):
-                ChainRun(
+                self._chain_start(
                     self._tracing,
                     run_id,
                     parent_run_id,

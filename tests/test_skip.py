@@ -225,6 +225,49 @@ def test_custom_events_and_retries_land_on_the_kept_ancestor(telemetry: Telemetr
     assert [e.name for e in root.events] == ["progress"]
 
 
+def test_retries_of_a_skipped_step_land_on_the_kept_ancestor(telemetry: Telemetry) -> None:
+    """with_retry on a skipped step: its attempts get no spans; the retry events go up."""
+    attempts: list[int] = []
+
+    def flaky(x: int) -> int:
+        attempts.append(x)
+        if len(attempts) < 3:
+            raise ValueError("again")
+        return x
+
+    step = RunnableLambda(flaky, name="flaky").with_retry(
+        stop_after_attempt=3, wait_exponential_jitter=False
+    )
+    chain = RunnableLambda(lambda x: x, name="first") | step
+    chain.invoke(1, config={"callbacks": [telemetry.handler(skip=["flaky"])]})
+    assert telemetry.tree() == {"RunnableSequence": None, "first": "RunnableSequence"}
+    root = telemetry.span("RunnableSequence")
+    assert [e.name for e in root.events] == ["retry", "retry"]
+    assert root.status.status_code is StatusCode.UNSET
+
+
+def test_skipping_every_chain_run_of_a_graph_keeps_the_agent_root(telemetry: Telemetry) -> None:
+    """skip='chain' in a named graph: the graph's root stays an agent, the model call under it."""
+    model = FakeOpenAIChat()
+
+    def ask(state: MessagesState) -> dict[str, Any]:
+        return {"messages": [model.invoke(state["messages"])]}
+
+    graph = StateGraph(MessagesState)
+    graph.add_node("ask", ask)
+    graph.add_edge(START, "ask")
+    graph.add_edge("ask", END)
+    handler = telemetry.handler(skip="chain")
+    graph.compile(name="support").invoke(
+        {"messages": [("user", "hi")]}, config={"callbacks": [handler]}
+    )
+    assert telemetry.tree() == {
+        "invoke_agent support": None,
+        "chat gpt-4o-mini": "invoke_agent support",
+    }
+    assert handler.open_runs == 0
+
+
 def test_skipped_runs_record_no_run_duration(telemetry: Telemetry) -> None:
     """langchain.run.duration has no series for skipped runs."""
     handler = telemetry.handler(skip=["prompt", "parser", "passthrough"])

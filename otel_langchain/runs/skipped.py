@@ -1,0 +1,144 @@
+"""Skipped runs (``skip=``): no span of their own; the nearest kept ancestor's span stands in.
+
+Which chain, prompt and parser runs are skipped is ``_skip``'s business; here is
+what a skipped run does. It is registered like any run, so its child runs find
+it as their parent: their spans start under the kept ancestor's span, which the
+skipped run makes current for the code inside it (restoring the caller's
+context when it ends). Custom events and retries go on that span; a retry noted
+when a child starts, and a LangGraph node starting under it, are the kept
+ancestor's business. It records nothing else: no attributes, no
+``langchain.run.duration``; when it fails, the error reaches its kept ancestor
+the way it reaches any parent run (through that run's own error callback). It
+still decides content capture for the runs beneath it.
+
+A run with no traced parent is never skipped: every trace keeps its root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from opentelemetry import context as context_api
+
+from otel_langchain import _attributes as attributes
+from otel_langchain import _semconv as sc
+from otel_langchain._context import enter_run, leave_run
+from otel_langchain._skip import SkipRules
+from otel_langchain.runs._base import Run, Tracing
+from otel_langchain.runs.chain import ChainRun
+
+#: What ``on_chain_start`` calls: ``ChainRun`` itself, or ``ChainRun`` behind the skip rules.
+ChainStart = Callable[..., object]
+
+
+def chain_start(rules: SkipRules | None) -> ChainStart:
+    """How the handler starts chain runs: without rules, exactly as if ``skip`` did not exist."""
+    if rules is None:
+        return ChainRun
+
+    def start(
+        tracing: Tracing,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        *,
+        serialized: dict[str, Any] | None,
+        inputs: Any,
+        tags: list[str] | None,
+        metadata: dict[str, Any] | None,
+        kwargs: dict[str, Any],
+    ) -> object:
+        if parent_run_id is not None:
+            run_type = kwargs.get("run_type") or "chain"
+            name = attributes.run_name(serialized, kwargs, run_type)
+            if rules.matches(run_type, name, tags, metadata):
+                runs = tracing.runs
+                started_at = runs.housekeeping()
+                parent = runs.get(parent_run_id)
+                if parent is not None:
+                    return SkippedRun(
+                        tracing,
+                        run_id,
+                        parent,
+                        run_type=run_type,
+                        name=name,
+                        tags=tags,
+                        metadata=metadata,
+                        started_at=started_at,
+                    )
+        return ChainRun(
+            tracing,
+            run_id,
+            parent_run_id,
+            serialized=serialized,
+            inputs=inputs,
+            tags=tags,
+            metadata=metadata,
+            kwargs=kwargs,
+        )
+
+    return start
+
+
+class SkippedRun(Run):
+    """A chain, prompt or parser run that gets no span (see the module docstring)."""
+
+    __slots__ = ("kept",)
+
+    def __init__(
+        self,
+        tracing: Tracing,
+        run_id: UUID,
+        parent: Run,
+        *,
+        run_type: str,
+        name: str,
+        tags: list[str] | None,
+        metadata: dict[str, Any] | None,
+        started_at: float,
+    ) -> None:
+        """Register the run under ``parent``; the kept ancestor's span is current inside it."""
+        runs = tracing.runs
+        self.tracing = tracing
+        self.run_type = run_type
+        self.name = name
+        self.started_at = started_at
+        self.children: list[UUID] | None = None
+        self.shadowed: Run | None = None
+        self.root = False
+        #: The nearest ancestor that has a span of its own.
+        self.kept: Run = parent.kept if isinstance(parent, SkippedRun) else parent
+        self.capture = tracing.capture.scope(parent.capture, tags, metadata)
+        runs.note_child(parent, run_id)
+        node = metadata.get("langgraph_node") if metadata else None
+        parent.child_started(tags, {sc.LANGGRAPH_NODE: node} if isinstance(node, str) else {})
+        self.span = self.kept.span
+        current = context_api.get_current()
+        self.previous = current
+        self.ctx, self.token = enter_run(self.span, current)
+        runs.add(run_id, self)
+
+    def child_started(self, tags: list[str] | None, attrs: dict[str, Any]) -> None:
+        """A child run starts: what that means is the kept ancestor's business."""
+        self.kept.child_started(tags, attrs)
+
+    def finish(self, outputs: Any) -> None:
+        """Ended: the caller's context is current again."""
+        self.release()
+
+    def fail(self, error: BaseException) -> None:
+        """Failed: the error is the kept ancestor's to record (it fails too, or handles it)."""
+        self.release()
+
+    def end_by_us(self, reason: str) -> None:
+        """Ended by us (evicted, expired, handler closed): the kept span is not ours to end."""
+        self.release()
+
+    def timed(self) -> bool:
+        """Skipped runs get no ``langchain.run.duration``."""
+        return False
+
+    def release(self) -> None:
+        """Revert the run's context; the span is the kept ancestor's and stays open."""
+        leave_run(self.ctx, self.previous, self.token)
