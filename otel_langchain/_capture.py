@@ -124,9 +124,9 @@ class Capture:
         """A starting run's scope; ``parent`` is its parent run's (None for a root).
 
         ``tags`` may leave out LangChain's own bookkeeping tags (``seq:step:``,
-        ``graph:step:``, ...), as the run's span attributes do: most runs carry
-        no other tag, so the common case, a run that sets nothing, costs two
-        lookups.
+        ``graph:step:``, ...), as the run's span attributes do. ``Run.__init__``
+        checks the common case inline (no key, no user tag: the parent's
+        ``inherited``) and calls this for the rest.
         """
         if parent is None:
             parent = self.default

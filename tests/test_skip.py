@@ -258,7 +258,7 @@ def test_skipping_every_chain_run_of_a_graph_keeps_the_agent_root(telemetry: Tel
     graph.add_edge(START, "ask")
     graph.add_edge("ask", END)
     handler = telemetry.handler(skip="chain")
-    graph.compile(name="support").invoke(
+    graph.compile().with_config(run_name="support").invoke(
         {"messages": [("user", "hi")]}, config={"callbacks": [handler]}
     )
     assert telemetry.tree() == {

@@ -20,6 +20,7 @@ from opentelemetry.trace import Span, SpanKind, Tracer
 
 from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
+from otel_langchain._capture import METADATA_KEY as CAPTURE_KEY
 from otel_langchain._capture import Capture, Scope
 from otel_langchain._content import ContentPolicy, safe_str
 from otel_langchain._context import RunContext, enter_run, leave_run
@@ -177,13 +178,17 @@ class Run:
         parent = runs.get(parent_run_id)
         #: No parent run of ours: its span context is remembered when it ends (feedback).
         self.root = parent is None
-        #: Content capture for this run, and what its child runs inherit (a capture
-        #: tag is one of the user tags the span records, never a bookkeeping tag).
-        self.capture: Scope = tracing.capture.scope(
-            parent.capture if parent is not None else None,
-            attrs.get(sc.LANGCHAIN_RUN_TAGS),
-            metadata,
-        )
+        #: Content capture for this run, and what its child runs inherit.
+        self.capture: Scope = parent.capture if parent is not None else tracing.capture.default
+        # A run that carries no setting shares its parent's scope: checked inline, as
+        # most runs carry neither the key nor any user tag (the tags the span records:
+        # a capture tag is one of them, never one of LangChain's bookkeeping tags).
+        if (metadata and CAPTURE_KEY in metadata) or sc.LANGCHAIN_RUN_TAGS in attrs:
+            self.capture = tracing.capture.scope(
+                self.capture, attrs.get(sc.LANGCHAIN_RUN_TAGS), metadata
+            )
+        else:
+            self.capture = self.capture.inherited
         if self.capture.on:
             self.input_content(attrs, inputs)
         current = context_api.get_current()

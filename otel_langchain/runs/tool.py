@@ -79,9 +79,9 @@ class ToolRun(Run):
                 self._link(calls, call_id)
         capture = tracing.capture
         if capture.maybe and not self.capture.on:
-            capture.withhold(
-                self.call_id
-            )  # its result goes on as a tool message: withheld there too
+            # Its result goes on as a tool message: withheld there too. Older
+            # langchain-core (0.3) passes no call id here, only with the result.
+            capture.withhold(self.call_id)
 
     def input_content(self, attrs: dict[str, Any], inputs: Any) -> None:
         """``gen_ai.tool.call.arguments``."""
@@ -112,4 +112,7 @@ class ToolRun(Run):
         if self.capture.on:
             result = getattr(outputs, "content", outputs)
             return {sc.GEN_AI_TOOL_CALL_RESULT: self.tracing.content.json(result)}
+        capture = self.tracing.capture
+        if capture.maybe:
+            capture.withhold(getattr(outputs, "tool_call_id", None))
         return None
