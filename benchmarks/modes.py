@@ -118,8 +118,10 @@ class Mode:
 
 
 def _ours(name: str, tracer_provider: Any, meter_provider: Any) -> Any:
+    """Ours as ``name`` says; ``"<mode>, skip=<entries>"`` adds ``skip`` (benchmarks/skip.py)."""
     from otel_langchain import OTelCallbackHandler
 
+    name, _, skip = name.partition(", skip=")
     if name == "ours, no-op meter":
         meter_provider = NoOpMeterProvider()
     elif name == "ours, no-op tracer and meter":
@@ -128,6 +130,7 @@ def _ours(name: str, tracer_provider: Any, meter_provider: Any) -> Any:
         tracer_provider=tracer_provider,
         meter_provider=meter_provider,
         capture_content=name == "ours (content on)",
+        skip=skip or None,
     )
 
 

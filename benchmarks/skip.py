@@ -1,205 +1,122 @@
-"""Spans and CPU saved by ``skip=``: the 4-step chain and LangGraph's prebuilt ReAct agent.
+"""Spans and instructions saved by ``skip=``, counted under callgrind as the suite counts.
 
-Configurations, interleaved in rounds with a rotating order (as in overhead.py):
+Each workload runs under ``none``, ``ours (content off)`` and ours with a ``skip``
+setting, one process per workload x configuration through the suite's fork server
+(``runner.py``: only the measured loop is counted, spans per invoke come from the
+exporter):
 
-- chain (prompt | model | parser | lambda, five runs): ``none``, ``ours``,
-  ``ours, skip=prompt,parser,shout`` (the three inner steps);
-- agent (``create_react_agent`` with one tool, a model that calls it once and then
-  answers): ``none``, ``ours``, ``ours, skip=langgraph``.
+- ``chain4`` (prompt | model | parser | lambda, 5 runs): ``skip=prompt,parser,shout``
+  (the three inner steps);
+- ``react_agent`` (LangGraph's ``create_react_agent``, two tool calls):
+  ``skip=langgraph``;
+- ``agent`` (the suite's agent: ``langchain.agents.create_agent`` when installed):
+  ``skip=langgraph``.
 
-Spans go through a BatchSpanProcessor to an exporter that counts and discards them;
-spans per invoke are counted exactly (a flush after each configuration's batch).
-
-Run: ``python benchmarks/skip.py [--rounds 11] [--invokes 200] [--json OUT]``.
+Run: ``.venv-bench/bin/python benchmarks/skip.py [--json OUT]`` (about 5 minutes on
+2 vCPUs); it prints a Markdown table.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
-import itertools
 import json
-import statistics
+import shutil
 import sys
+import tempfile
 import time
-import warnings
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel, LangSmithParams
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
-from langchain_core.runnables import Runnable, RunnableConfig
-from langchain_core.tools import tool
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from rich.console import Console
-from rich.table import Table
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
 
-sys.path.insert(0, str(Path(__file__).parent))
-from overhead import QUESTION, DiscardExporter, build_chain, machine
+import callgrind  # noqa: E402
+from runner import Job  # noqa: E402
+from suite import serve, versions  # noqa: E402
 
-from otel_langchain import OTelCallbackHandler
-
-_ids = itertools.count(1)
+NONE, OURS = "none", "ours (content off)"
+PLAN = {  # workload -> (label, skip setting, measured units, warm-up units)
+    "chain4": ("4-step chain", "prompt,parser,shout", 10, 5),
+    "react_agent": ("LangGraph prebuilt ReAct agent, 2 tool calls", "langgraph", 2, 2),
+    "agent": ("LangGraph agent (create_agent), 2 tool calls", "langgraph", 2, 2),
+}
 
 
-class ToolCallingChat(BaseChatModel):
-    """Calls ``weather`` when the last message is the user's, answers after the tool result."""
-
-    model_name: str = "gpt-4o-mini"
-
-    @property
-    def _llm_type(self) -> str:
-        return "openai-chat"
-
-    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        return LangSmithParams(ls_provider="openai", ls_model_name=self.model_name)
-
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable[Any, BaseMessage]:
-        return self.bind(tools=[getattr(t, "name", str(t)) for t in tools], **kwargs)
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: Any = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        rid = f"chatcmpl-{next(_ids)}"
-        usage = {"input_tokens": 24, "output_tokens": 9, "total_tokens": 33}
-        if messages[-1].type == "tool":
-            message = AIMessage(content="Sunny.", id=rid, usage_metadata=usage)
-        else:
-            call = {"name": "weather", "args": {"city": "Paris"}, "id": f"call-{rid}"}
-            message = AIMessage(content="", tool_calls=[call], id=rid, usage_metadata=usage)
-        return ChatResult(generations=[ChatGeneration(message=message)])
-
-
-@tool
-def weather(city: str) -> str:
-    """The weather in a city."""
-    return f"sunny in {city}"
-
-
-def build_agent() -> Runnable[Any, Any]:
-    from langgraph.prebuilt import create_react_agent
-
-    with warnings.catch_warnings():  # moved to langchain.agents in langgraph 1.0
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return create_react_agent(ToolCallingChat(), [weather])  # type: ignore[no-any-return]
-
-
-Sample = tuple[float, float]  # (cpu us per invoke, spans per invoke)
-
-
-def measure(
-    workload: Runnable[Any, Any],
-    payload: Any,
-    configs: dict[str, RunnableConfig],
-    exporter: DiscardExporter,
-    flush: Callable[[], object],
-    rounds: int,
-    invokes: int,
-) -> dict[str, list[Sample]]:
-    def batch(name: str, n: int) -> Sample:
-        flush()
-        before = exporter.exported
-        start = time.process_time_ns()
-        for _ in range(n):
-            workload.invoke(payload, configs[name])
-        cpu = (time.process_time_ns() - start) / n / 1000
-        flush()
-        return cpu, (exporter.exported - before) / n
-
-    for name in configs:
-        batch(name, max(invokes // 5, 10))
-    names = list(configs)
-    samples: dict[str, list[Sample]] = {n: [] for n in names}
-    for r in range(rounds):
-        for name in names[r % len(names) :] + names[: r % len(names)]:
-            gc.collect()
-            samples[name].append(batch(name, invokes))
-    return samples
-
-
-def summarise(samples: dict[str, list[Sample]]) -> dict[str, dict[str, float]]:
-    base = [s[0] for s in samples["none"]]
-    out = {}
-    for name, values in samples.items():
-        cpu = [s[0] for s in values]
-        row = {"cpu_us": statistics.median(cpu), "spans": statistics.median(s[1] for s in values)}
-        if name != "none":
-            row["overhead_us"] = statistics.median(v - b for v, b in zip(cpu, base, strict=True))
-        out[name] = row
+def jobs() -> list[Job]:
+    out: list[Job] = []
+    for workload, (_, skip, units, warmup) in PLAN.items():
+        for mode in (NONE, OURS, f"{OURS}, skip={skip}"):
+            out.append(
+                Job(
+                    id=f"s{len(out):03d}",
+                    kind="cg",
+                    mode=mode,
+                    workloads=[workload],
+                    units=units,
+                    warmup=warmup,
+                    meta={"workload": workload, "mode": mode},
+                )
+            )
     return out
+
+
+def figures(results: dict[str, Any]) -> dict[str, dict[str, dict[str, float]]]:
+    """workload -> mode -> k-instructions and spans per invoke."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for got in results.values():
+        if "error" in got:
+            raise SystemExit(f"{got['job']['id']} failed:\n{got.get('log_tail') or got['error']}")
+        ((workload, r),) = got["results"].items()
+        invokes = r["units"] * r["invokes_per_unit"]
+        out.setdefault(workload, {})[got["job"]["mode"]] = {
+            "k_instructions": r["instructions"] / invokes / 1000,
+            "spans": r["spans_per_unit"] / r["invokes_per_unit"],
+            "runs": r["runs_per_unit"] / r["invokes_per_unit"],
+            "open_runs": r["open_runs"] or 0,
+        }
+    return out
+
+
+def table(data: dict[str, dict[str, dict[str, float]]]) -> str:
+    lines = [
+        "| workload | runs | spans, ours | spans, with skip | skip | overhead, ours "
+        "(k-instr) | overhead, with skip | saved |",
+        "|---|---:|---:|---:|---|---:|---:|---:|",
+    ]
+    for workload, (label, skip, _, _) in PLAN.items():
+        rows = data[workload]
+        none, ours, skipped = rows[NONE], rows[OURS], rows[f"{OURS}, skip={skip}"]
+        over = ours["k_instructions"] - none["k_instructions"]
+        over_skip = skipped["k_instructions"] - none["k_instructions"]
+        saved = f"{over - over_skip:,.0f} ({(over - over_skip) / over:.0%})"
+        lines.append(
+            f"| {label} | {ours['runs']:g} | {ours['spans']:g} | {skipped['spans']:g} | "
+            f"`{skip}` | {over:,.0f} | {over_skip:,.0f} | {saved} |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=11)
-    parser.add_argument("--invokes", type=int, default=200)
-    parser.add_argument("--json", type=Path)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-
-    exporter = DiscardExporter()
-    tracer_provider = TracerProvider()
-    tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
-    meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
-
-    def handler(**kwargs: Any) -> OTelCallbackHandler:
-        return OTelCallbackHandler(
-            tracer_provider=tracer_provider, meter_provider=meter_provider, **kwargs
-        )
-
-    workloads = {
-        "chain": (
-            build_chain(),
-            QUESTION,
-            {
-                "none": None,
-                "ours": handler(),
-                "ours, skip=prompt,parser,shout": handler(skip="prompt,parser,shout"),
-            },
-        ),
-        "agent": (
-            build_agent(),
-            {"messages": [("user", "Weather in Paris?")]},
-            {"none": None, "ours": handler(), "ours, skip=langgraph": handler(skip="langgraph")},
-        ),
-    }
-    console = Console()
-    results: dict[str, Any] = {"machine": machine(), "rounds": args.rounds, "invokes": args.invokes}
-    for title, (workload, payload, handlers) in workloads.items():
-        configs: dict[str, RunnableConfig] = {
-            n: {"callbacks": [h]} if h else {} for n, h in handlers.items()
-        }
-        summary = summarise(
-            measure(
-                workload,
-                payload,
-                configs,
-                exporter,
-                tracer_provider.force_flush,
-                args.rounds,
-                args.invokes,
-            )
-        )
-        results[title] = summary
-        t = Table(title=f"{title}: per invoke (CPU us, medians over rounds)")
-        for col in ("configuration", "spans", "cpu us", "overhead us"):
-            t.add_column(col, justify="left" if col == "configuration" else "right")
-        for name, row in summary.items():
-            overhead = f"{row['overhead_us']:.1f}" if "overhead_us" in row else "-"
-            t.add_row(name, f"{row['spans']:.0f}", f"{row['cpu_us']:.1f}", overhead)
-        console.print(t)
-    tracer_provider.shutdown()
-    meter_provider.shutdown()
+    if shutil.which("valgrind") is None:
+        raise SystemExit("needs valgrind (apt-get install valgrind)")
+    work = Path(tempfile.mkdtemp(prefix="otel-langchain-skip-"))
+    started = time.perf_counter()
+    try:
+        callgrind.build(work, regions=False)
+        data = figures(serve(jobs(), work, 2, under_valgrind=True))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    for workload, rows in data.items():
+        for mode, row in rows.items():
+            if row["open_runs"]:
+                raise SystemExit(f"{workload} / {mode}: {row['open_runs']:g} runs left open")
+    print(table(data))
+    print(f"\n{time.perf_counter() - started:.0f} s; versions: {versions()}")
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        args.json.write_text(json.dumps({"versions": versions(), "figures": data}, indent=1))
 
 
 if __name__ == "__main__":

@@ -188,6 +188,20 @@ def _agent(config: RunnableConfig) -> Workload:
     return Workload(lambda: agent.invoke(AGENT_INPUT, config), model_runs=3)
 
 
+def _react_agent(config: RunnableConfig) -> Workload:
+    """LangGraph's prebuilt ReAct agent (``create_react_agent``): its glue runs are traced."""
+    import warnings
+
+    from langgraph.prebuilt import create_react_agent
+
+    with warnings.catch_warnings():  # moved to langchain.agents in langgraph 1.0
+        warnings.simplefilter("ignore", DeprecationWarning)
+        agent = create_react_agent(
+            ToolCallingChat(), [get_weather, get_local_time], name="weather_agent"
+        )
+    return Workload(lambda: agent.invoke(AGENT_INPUT, config), model_runs=3)
+
+
 def _concurrent100(config: RunnableConfig) -> Workload:
     chain = build_chain()
     loop = asyncio.new_event_loop()
@@ -235,6 +249,8 @@ WORKLOADS: dict[str, tuple[str, Callable[[RunnableConfig], Workload]]] = {
 # Not in the main table: the per-chunk streaming cost is stream20 minus stream1.
 AUX_WORKLOADS: dict[str, tuple[str, Callable[[RunnableConfig], Workload]]] = {
     "stream1": ("stream, 1 chunk", _stream(1)),
+    # benchmarks/skip.py: the prebuilt agent whose glue the langgraph preset skips.
+    "react_agent": ("LangGraph prebuilt ReAct agent, 2 tool calls", _react_agent),
 }
 
 
