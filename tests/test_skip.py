@@ -358,6 +358,29 @@ def test_langgraph_preset_on_the_prebuilt_agent(telemetry: Telemetry) -> None:
     assert ("agent", "invoke_agent LangGraph") in parents
 
 
+def test_links_and_usage_rollups_see_through_skipped_runs(telemetry: Telemetry) -> None:
+    """With the preset the tool still links to the chat that asked; nodes still sum usage."""
+    handler = telemetry.handler(skip="langgraph")
+    _agent().invoke({"messages": [("user", "hi")]}, config={"callbacks": [handler]})
+    asked = min(
+        (s for s in telemetry.spans() if s.name == "chat gpt-4o-mini"),
+        key=lambda s: s.start_time or 0,
+    )
+    (tool_span,) = [s for s in telemetry.spans() if s.name == "execute_tool weather"]
+    assert [(link.context.span_id, dict(link.attributes or {})) for link in tool_span.links] == [
+        (
+            asked.context.span_id,
+            {"langchain.link.type": "tool_call", "gen_ai.tool.call.id": "call-1"},
+        )
+    ]
+    root = telemetry.span("invoke_agent LangGraph")
+    calls = [s for s in telemetry.spans() if s.name == "chat gpt-4o-mini"]
+    assert (root.attributes or {})["langchain.usage.total.calls"] == len(calls) == 2
+    assert (root.attributes or {})["langchain.usage.total.input_tokens"] == sum(
+        int((s.attributes or {})["gen_ai.usage.input_tokens"]) for s in calls
+    )
+
+
 def test_without_the_preset_the_agent_has_more_spans(telemetry: Telemetry) -> None:
     """The preset drops LangGraph's and the prebuilt agent's glue (the same agent, untouched)."""
     handler = telemetry.handler()

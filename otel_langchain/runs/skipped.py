@@ -9,7 +9,10 @@ when a child starts, and a LangGraph node starting under it, are the kept
 ancestor's business. It records nothing else: no attributes, no
 ``langchain.run.duration``; when it fails, the error reaches its kept ancestor
 the way it reaches any parent run (through that run's own error callback). It
-still decides content capture for the runs beneath it.
+still decides content capture for the runs beneath it, and passes on its
+parent's link owner and usage rollup (``_links``, ``_rollup``); a LangGraph node
+whose graph run is skipped gets no ``fan_in`` links (its graph's steps are
+unknown).
 
 A run with no traced parent is never skipped: every trace keeps its root.
 """
@@ -110,6 +113,10 @@ class SkippedRun(Run):
         #: The nearest ancestor that has a span of its own.
         self.kept: Run = parent.kept if isinstance(parent, SkippedRun) else parent
         self.capture = tracing.capture.scope(parent.capture, tags, metadata)
+        # Links and usage rollups see through it: its children share its parent's.
+        self.owner = parent.owner
+        self.rollup = parent.rollup
+        self.tool_calls = None
         runs.note_child(parent, run_id)
         node = metadata.get("langgraph_node") if metadata else None
         parent.child_started(tags, {sc.LANGGRAPH_NODE: node} if isinstance(node, str) else {})
