@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Container, Iterable, Mapping
+from dataclasses import fields, is_dataclass
 from types import GeneratorType
 from typing import Any
 
@@ -130,6 +131,10 @@ class _Writer:
             self.sequence(value, depth)
         elif isinstance(value, (bytes, bytearray)):
             self.string(f"<{len(value)} bytes>")
+        elif is_dataclass(value) and not isinstance(value, type):
+            # LangGraph's Command and Send: their fields, not a repr (a message's pydantic
+            # repr inside one costs hundreds of microseconds)
+            self.mapping(_dataclass_items(value), depth)
         else:
             self.string(safe_str(value))
 
@@ -203,6 +208,11 @@ def _model_items(model: BaseModel, withheld: Container[str]) -> Iterable[tuple[s
             yield name, getattr(model, name, None)
 
 
+def _dataclass_items(value: Any) -> Iterable[tuple[str, Any]]:
+    for field in fields(value):
+        yield field.name, getattr(value, field.name, None)
+
+
 def _learn_dropped(value: Any) -> None:
     if isinstance(value, str):
         learn((value,), recent=True)
@@ -219,7 +229,8 @@ def dumps(
     """``value`` as JSON within about ``limit`` characters; and whether it was cut.
 
     Args:
-        value: anything; objects JSON does not know are written as their ``str()``.
+        value: anything; pydantic models and dataclasses are written as mappings of
+            their fields, other objects JSON does not know as their ``str()``.
         limit: characters (and items) the whole output may use.
         text: applied to every string, keys included, after it is cut.
         string_limit: a single string is cut at this many characters (default: limit).

@@ -123,3 +123,27 @@ def test_hostile_objects_become_markers() -> None:
     out, cut = dumps({"h": Hostile()}, limit=100, text=scrub)
     assert cut
     json.loads(out)
+
+
+def test_dataclasses_are_written_as_their_fields() -> None:
+    """A dataclass (LangGraph's Command, Send) is a JSON object of its fields, secrets dropped."""
+    from dataclasses import dataclass
+
+    from langchain_core.messages import AIMessage
+    from langgraph.types import Command
+
+    @dataclass
+    class Step:
+        name: str
+        api_key: str
+        size: int
+
+    out, cut = dumps(Step("lookup", "k-123456789", 3), limit=1000, text=scrub)
+    assert not cut
+    assert json.loads(out) == {"name": "lookup", "size": 3}
+
+    command = Command(update={"messages": [AIMessage(content="hi", id="m-1")]})
+    parsed = json.loads(dumps([command], limit=10_000, text=scrub)[0])
+    [message] = parsed[0]["update"]["messages"]
+    assert message["content"] == "hi"
+    assert message["id"] == "m-1"
