@@ -154,6 +154,8 @@ class OTelCallbackHandler(BaseCallbackHandler):
         content = ContentPolicy(enabled=capture_content, redact=redact, limit=max_content_length)
         metrics = instruments(meter_provider, __version__)
         self._runs = RunRegistry(max_open_runs, max_run_age)
+        #: The run id of the last model call whose first chunk was marked.
+        self._streamed: object = None
         self._tracing = Tracing(
             tracer=tracer,
             metrics=metrics,
@@ -404,11 +406,18 @@ class OTelCallbackHandler(BaseCallbackHandler):
     # -- while a run is open: find it, add to it ------------------------------------------------
 
     def on_llm_new_token(self, token: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        """A streamed chunk: the first one is marked (event, time to first chunk)."""
+        """A streamed chunk: the first one is marked (event, time to first chunk).
+
+        The chunks after the first of the call streaming last cost one identity check
+        (LangChain passes the same ``run_id`` object with every chunk of a call).
+        """
+        if run_id is self._streamed:
+            return
         try:
             run = self._runs.get(run_id)
-            if isinstance(run, ModelRun) and run.first_chunk_at is None:  # once per call
+            if isinstance(run, ModelRun) and run.first_chunk_at is None:
                 run.first_chunk()
+                self._streamed = run_id
         except Exception as exc:  # our bug: logged once, never raised into the app
             report("on_llm_new_token", exc)
 

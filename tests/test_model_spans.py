@@ -337,6 +337,26 @@ def test_chain_stream_usage_and_first_chunk(telemetry: Any) -> None:
     assert len(_points(telemetry, "gen_ai.client.operation.time_to_first_chunk")) == 1
 
 
+def test_every_streamed_call_marks_its_own_first_chunk(telemetry: Any) -> None:
+    """Calls streamed one after another, and two interleaved, each get their first chunk."""
+    handler = telemetry.handler()
+    model = FakeOpenAIChat(responses=["a b c"])
+    for _ in range(2):
+        list(model.stream("hi", config={"callbacks": [handler]}))
+    first = model.stream("hi", config={"callbacks": [handler]})
+    second = model.stream("hi", config={"callbacks": [handler]})
+    next(first), next(second)
+    list(first), list(second)
+
+    spans = [s for s in telemetry.spans() if s.name == "chat gpt-4o-mini"]
+    assert len(spans) == 4
+    for span in spans:
+        assert [e.name for e in span.events] == ["gen_ai.first_chunk"]
+        assert span.attributes["gen_ai.request.stream"] is True
+    [ttfc] = _points(telemetry, "gen_ai.client.operation.time_to_first_chunk")
+    assert ttfc.count == 4
+
+
 def test_no_time_to_first_chunk_without_streaming(telemetry: Any) -> None:
     """invoke (not streamed) records no first-chunk event and no TTFC metric."""
     _chain(FakeOpenAIChat()).invoke({"q": "hi"}, config={"callbacks": [telemetry.handler()]})
