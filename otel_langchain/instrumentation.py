@@ -108,6 +108,7 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
                 "capture_user_id",
                 "dedupe",
                 "run_duration",
+                "skip",
             )
             if kwargs.get(key) is not None
         }

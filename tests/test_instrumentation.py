@@ -92,6 +92,20 @@ def test_instrumentor_instrument_and_uninstrument(telemetry: Telemetry) -> None:
     assert telemetry.spans() == []
 
 
+def test_instrumentor_passes_skip_on(telemetry: Telemetry) -> None:
+    """LangChainInstrumentor().instrument(skip=...) reaches the handler: no prompt span."""
+    inst = LangChainInstrumentor()
+    inst.instrument(tracer_provider=telemetry.tracer_provider, skip="prompt")
+    try:
+        _chain().invoke({"q": "hi"})  # type: ignore[attr-defined]
+    finally:
+        inst.uninstrument()
+    assert telemetry.tree() == {
+        "RunnableSequence": None,
+        "chat gpt-4o-mini": "RunnableSequence",
+    }
+
+
 def test_opentelemetry_instrument_traces_an_unmodified_app(tmp_path: Path) -> None:
     """`opentelemetry-instrument python app.py` traces LangChain in an app with no tracing code."""
     app = tmp_path / "app.py"
