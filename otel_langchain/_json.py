@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import json
 import math
+import weakref
 from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import fields, is_dataclass
 from types import GeneratorType
-from typing import Any
+from typing import Any, cast
 
+from langchain_core.messages import BaseMessage
 from pydantic import BaseModel
 
 from otel_langchain._capture import NOT_CAPTURED
@@ -50,7 +52,7 @@ class _Budget(Exception):
 
 
 class _Writer:
-    __slots__ = ("chars", "items", "out", "string_limit", "text", "withheld")
+    __slots__ = ("chars", "items", "levels_cut", "out", "string_limit", "text", "withheld")
 
     def __init__(
         self,
@@ -65,6 +67,7 @@ class _Writer:
         self.text = text
         self.string_limit = string_limit
         self.withheld = withheld
+        self.levels_cut = 0
 
     def put(self, piece: str) -> None:
         self.out.append(piece)
@@ -112,7 +115,7 @@ class _Writer:
         if kind is str:
             self.string(value)
         elif depth >= MAX_DEPTH and kind in (dict, list, tuple):
-            self.string("...")
+            self.level_cut()
         elif kind is dict:
             self.mapping(value.items(), depth)
         elif kind is list or kind is tuple or kind is GeneratorType:
@@ -120,13 +123,18 @@ class _Writer:
         elif not self.scalar(value):
             self.other(value, depth)
 
+    def level_cut(self) -> None:
+        """A container (or an object) at ``MAX_DEPTH``: written as ``"..."``."""
+        self.levels_cut += 1
+        self.string("...")
+
     def other(self, value: Any, depth: int) -> None:
         if depth >= MAX_DEPTH:
-            self.string("...")
+            self.level_cut()
         elif isinstance(value, Mapping):
             self.mapping(value.items(), depth)
         elif isinstance(value, BaseModel):
-            self.mapping(_model_items(value, self.withheld), depth)
+            self.model(value, depth)
         elif isinstance(value, (list, tuple, set, frozenset, GeneratorType)):
             self.sequence(value, depth)
         elif isinstance(value, (bytes, bytearray)):
@@ -137,6 +145,36 @@ class _Writer:
             self.mapping(_dataclass_items(value), depth)
         else:
             self.string(safe_str(value))
+
+    def model(self, value: BaseModel, depth: int) -> None:
+        """A pydantic model's fields; a LangChain message written before is copied."""
+        kind = type(value)
+        message = _IS_MESSAGE.get(kind)
+        if message is None:
+            message = _IS_MESSAGE[kind] = issubclass(kind, BaseMessage)
+        if message and not self.withheld:  # with calls withheld, the output depends on them
+            self.message(cast(BaseMessage, value), depth)
+        else:
+            self.mapping(_model_items(value, self.withheld), depth)
+
+    def message(self, value: BaseMessage, depth: int) -> None:
+        """Messages recur (in every state that holds them): written once (``_Fragments``)."""
+        hit = _fragments.get(value, self.text, self.string_limit)
+        # Written whole, no level cut, at this depth or deeper: none is cut here either.
+        if (
+            hit is not None
+            and depth <= hit[2]
+            and len(hit[0]) + 2 < self.chars
+            and hit[1] < self.items
+        ):
+            self.put(hit[0])
+            self.items -= hit[1]
+            return
+        start, items, levels_cut = len(self.out), self.items, self.levels_cut
+        self.mapping(_model_items(value, ()), depth)  # raises _Budget if cut
+        if self.levels_cut == levels_cut:  # whole, and no level cut at MAX_DEPTH inside
+            fragment = "".join(self.out[start:])
+            _fragments.put(value, self.text, self.string_limit, fragment, items - self.items, depth)
 
     def mapping(self, items: Iterable[tuple[Any, Any]], depth: int) -> None:
         self.put("{")
@@ -179,6 +217,79 @@ class _Writer:
                 self.put("]")
                 raise
         self.put("]")
+
+
+class _Fragments:
+    """The JSON of LangChain messages already written, by object.
+
+    A LangGraph state's messages are captured by every run that sees the state (the
+    node's inputs, the next node's inputs, the graph's outputs): each message is
+    written once and its JSON copied while the object lives, its ``id`` and
+    ``content`` being the same objects of the same length as when it was written
+    (LangGraph's reducer gives a message its id after a node returned it; a message
+    whose content is replaced or appended to is written again). Reused only whole,
+    when it fits the budget left, at a depth no greater than where it was written
+    (where no level was cut, none is here), with the same ``text`` function and
+    string limit: the output is what writing it again would give. Bounded in entries and
+    characters (cleared when full).
+    """
+
+    __slots__ = ("chars", "entries")
+
+    MAX_ENTRIES = 4096
+    MAX_CHARS = 1 << 20
+
+    def __init__(self) -> None:
+        self.entries: dict[int, tuple[Any, ...]] = {}
+        self.chars = 0
+
+    def get(
+        self, value: BaseMessage, text: Callable[[str], str], string_limit: int
+    ) -> tuple[str, int, int] | None:
+        """The JSON written for ``value``, the items it used, the depth it was written at."""
+        entry = self.entries.get(id(value))
+        if entry is None:
+            return None
+        ref, found_text, found_limit, mark, fragment, items, depth = entry
+        if (
+            ref() is not value
+            or found_text is not text
+            or found_limit != string_limit
+            or mark != _mark(value)
+        ):
+            return None
+        return fragment, items, depth
+
+    def put(
+        self,
+        value: BaseMessage,
+        text: Callable[[str], str],
+        string_limit: int,
+        fragment: str,
+        items: int,
+        depth: int,
+    ) -> None:
+        try:
+            ref = weakref.ref(value)
+        except TypeError:  # a model without weak references: written each time
+            return
+        if len(self.entries) >= self.MAX_ENTRIES or self.chars >= self.MAX_CHARS:
+            self.entries.clear()
+            self.chars = 0
+        self.entries[id(value)] = (ref, text, string_limit, _mark(value), fragment, items, depth)
+        self.chars += len(fragment)
+
+
+def _mark(message: BaseMessage) -> tuple[Any, int, int]:
+    """What must be unchanged for a written message to be reused: its id, its content."""
+    content = message.content
+    return message.id, id(content), len(content)
+
+
+_fragments = _Fragments()
+# Model classes -> whether they are LangChain messages (an isinstance through pydantic's
+# metaclass costs more than the lookup); classes are few.
+_IS_MESSAGE: dict[type, bool] = {}
 
 
 def _int(value: int) -> str:

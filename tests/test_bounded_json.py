@@ -147,3 +147,60 @@ def test_dataclasses_are_written_as_their_fields() -> None:
     [message] = parsed[0]["update"]["messages"]
     assert message["content"] == "hi"
     assert message["id"] == "m-1"
+
+
+def test_a_model_written_again_is_the_same_json_and_follows_changes() -> None:
+    """A message captured twice gives the same JSON; a new id or content is seen."""
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    message = HumanMessage(content="what is the weather in Paris?")
+    first = dumps({"messages": [message]}, limit=10_000, text=scrub)[0]
+    again = dumps({"messages": [message], "step": 2}, limit=10_000, text=scrub)[0]
+    assert json.loads(again)["messages"] == json.loads(first)["messages"]
+
+    message.id = "m-7"  # as LangGraph's add_messages reducer does
+    assert json.loads(dumps(message, limit=10_000, text=scrub)[0])["id"] == "m-7"
+    message.content = "and in Rome?"
+    assert json.loads(dumps(message, limit=10_000, text=scrub)[0])["content"] == "and in Rome?"
+    blocks = AIMessage(content=[{"type": "text", "text": "a"}])
+    dumps(blocks, limit=10_000, text=scrub)
+    blocks.content.append({"type": "text", "text": "b"})  # type: ignore[union-attr]
+    assert len(json.loads(dumps(blocks, limit=10_000, text=scrub)[0])["content"]) == 2
+
+
+def test_a_model_written_before_is_still_cut_at_the_budget() -> None:
+    """Reused JSON obeys the budget: a tight limit still cuts, and the output stays valid."""
+    from langchain_core.messages import HumanMessage
+
+    message = HumanMessage(content="x" * 500)
+    dumps(message, limit=10_000, text=scrub)
+    out, cut = dumps([message, message], limit=300, text=scrub)
+    assert cut
+    assert len(out) <= 300 + 100
+    json.loads(out)
+
+
+def test_reused_json_is_what_writing_again_gives_at_any_depth() -> None:
+    """A message written at one depth and reused at another gives the fresh writer's JSON."""
+    from langchain_core.messages import AIMessage
+
+    from otel_langchain import _json
+
+    deep: Any = "leaf"
+    for _ in range(8):
+        deep = {"next": deep}
+    message = AIMessage(content="x", additional_kwargs={"nested": deep})
+
+    def wrapped(depth: int) -> Any:
+        value: Any = message
+        for _ in range(depth):
+            value = [value]
+        return value
+
+    for first in range(6):
+        for then in range(6):
+            _json._fragments.entries.clear()
+            dumps(wrapped(first), limit=10_000, text=scrub)
+            reused = dumps(wrapped(then), limit=10_000, text=scrub)
+            _json._fragments.entries.clear()
+            assert reused == dumps(wrapped(then), limit=10_000, text=scrub), (first, then)
