@@ -62,7 +62,9 @@ def _create_agent(model: FakeOpenAIChat, tools: Sequence[BaseTool]) -> Callable[
 
 
 def _agent_executor(model: FakeOpenAIChat, tools: Sequence[BaseTool]) -> Callable[[Any], Any]:
-    classic = pytest.importorskip("langchain_classic.agents", reason="needs langchain-classic")
+    classic = pytest.importorskip(
+        "langchain_classic.agents", reason="langchain-classic needs langchain-core>=1"
+    )
     from langchain_core.prompts import MessagesPlaceholder
 
     prompt = ChatPromptTemplate.from_messages(
@@ -382,7 +384,8 @@ def test_resume_in_another_process_links_through_a_shared_sqlite_checkpointer(
     tmp_path: Any,
 ) -> None:
     """Process 1 interrupts, process 2 resumes from the same SQLite file: a resume link."""
-    pytest.importorskip("langgraph.checkpoint.sqlite", reason="needs langgraph-checkpoint-sqlite")
+    pytest.importorskip("langgraph.types", reason="interrupt() needs langgraph>=0.2.57")
+    pytest.importorskip("langgraph.checkpoint.sqlite", reason="langgraph-checkpoint-sqlite")
     db = tmp_path / "checkpoints.sqlite"
     interrupted = _run_process(tmp_path, db, "first", "traced")
     resumed = _run_process(tmp_path, db, "resume", "traced")
@@ -403,7 +406,8 @@ def test_resume_in_another_process_without_traced_checkpointer_has_no_link(
     tmp_path: Any,
 ) -> None:
     """With the bare checkpointer the resumed run is marked resumed but cannot link."""
-    pytest.importorskip("langgraph.checkpoint.sqlite", reason="needs langgraph-checkpoint-sqlite")
+    pytest.importorskip("langgraph.types", reason="interrupt() needs langgraph>=0.2.57")
+    pytest.importorskip("langgraph.checkpoint.sqlite", reason="langgraph-checkpoint-sqlite")
     db = tmp_path / "checkpoints.sqlite"
     _run_process(tmp_path, db, "first", "plain")
     resumed = _run_process(tmp_path, db, "resume", "plain")
