@@ -59,15 +59,18 @@ class TokenCounts:
 
     def add(self, name: str, value: Any) -> None:
         """Add a reported count (ignores anything that is not a non-negative int)."""
-        if (
+        if value is None:  # the common "not reported", before the checks
+            return
+        if type(value) is not int and (
             isinstance(value, bool)
             or not isinstance(value, (int, float))
             or not math.isfinite(value)
-            or value < 0
         ):
             return
+        if value < 0:
+            return
         current = getattr(self, name)
-        setattr(self, name, int(value) + (current or 0))
+        setattr(self, name, int(value) if current is None else current + int(value))
 
     @property
     def reported(self) -> bool:
@@ -136,15 +139,20 @@ def finish_reasons(response: Any) -> list[str]:
     """One finish reason per generation that reported one."""
     reasons: list[str] = []
     for gen in _generations(response):
-        for source in (
-            _mapping(getattr(_message(gen), "response_metadata", None)),
-            _mapping(getattr(gen, "generation_info", None)),
-        ):
-            found = next((source[k] for k in _FINISH_KEYS if isinstance(source.get(k), str)), None)
-            if found:
-                reasons.append(found)
-                break
+        found = _finish_reason(_mapping(getattr(_message(gen), "response_metadata", None)))
+        if not found:
+            found = _finish_reason(_mapping(getattr(gen, "generation_info", None)))
+        if found:
+            reasons.append(found)
     return reasons
+
+
+def _finish_reason(source: Mapping[str, Any]) -> str | None:
+    for key in _FINISH_KEYS:
+        value = source.get(key)
+        if isinstance(value, str):
+            return value
+    return None
 
 
 def usage(response: Any) -> TokenCounts:
