@@ -1,12 +1,17 @@
 """A scripted OpenAI- and Anthropic-compatible HTTP API on 127.0.0.1, for real clients.
 
-Unlike ``tests/provider_server.py`` (one fixed reply), each request takes the next
-scripted reply (text, tool calls, Anthropic ``tool_use`` blocks), and chosen keys
+``langchain-openai``'s ``ChatOpenAI`` and ``langchain-anthropic``'s ``ChatAnthropic``
+(and the ``openai`` / ``anthropic`` SDKs under them) talk to it as they talk to the
+real APIs: ``POST /v1/chat/completions`` and ``POST /v1/messages``, plain JSON or
+server-sent events when the request asks to stream. Each request takes the next
+scripted reply (text, tool calls, Anthropic ``tool_use`` blocks; a fixed text reply
+when none is left), every request is kept for the test to assert on, and chosen keys
 get the providers' authentication errors, which quote the key.
 
     with ScriptedAPI() as api:
         api.openai_replies.append(api.openai_text("Hello"))
         ChatOpenAI(base_url=api.openai_url, api_key="k").invoke("hi")
+        assert len(api.requests) == 1
 
 Responses have the shape the real APIs return (ids, usage, finish reasons,
 ``tool_calls`` / ``tool_use`` blocks, server-sent events when ``stream`` is
@@ -23,6 +28,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
+
+INPUT_TOKENS = 11
+OUTPUT_TOKENS = 5
+REPLY = "Hello from the local API."
 
 _ids = itertools.count(1)
 
@@ -53,7 +62,8 @@ class ScriptedAPI:
         self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
         self._thread.start()
         self.url = f"http://127.0.0.1:{self._http.server_address[1]}"
-        self.openai_url = f"{self.url}/v1"
+        self.openai_url = f"{self.url}/v1"  # OpenAI clients take the base with /v1
+        self.anthropic_url = self.url  # the Anthropic SDK appends /v1/messages
 
     def stop(self) -> None:
         self._http.shutdown()
@@ -114,7 +124,7 @@ class ScriptedAPI:
             key = auth.removeprefix("Bearer ").strip()
             if not self._authorized(request, key, _openai_401):
                 return
-            reply = self._next(self.openai_replies, self.openai_text("Hello from the local API."))
+            reply = self._next(self.openai_replies, self.openai_text(REPLY))
             if body.get("stream"):
                 _send_sse(request, _openai_chunks(body, reply))
             else:
@@ -124,7 +134,7 @@ class ScriptedAPI:
             key = request.headers.get("x-api-key") or bearer  # anthropic 2.x sends either
             if not self._authorized(request, key, _anthropic_401):
                 return
-            reply = self._next(self.anthropic_replies, self.anthropic_text("Hello from Claude."))
+            reply = self._next(self.anthropic_replies, self.anthropic_text(REPLY))
             if body.get("stream"):
                 _send_sse(request, _anthropic_events(body, reply), named=True)
             else:
@@ -163,7 +173,17 @@ def _anthropic_401(key: str) -> dict[str, Any]:
 
 
 def _usage_openai() -> dict[str, Any]:
-    return {"prompt_tokens": 21, "completion_tokens": 8, "total_tokens": 29}
+    return {
+        "prompt_tokens": INPUT_TOKENS,
+        "completion_tokens": OUTPUT_TOKENS,
+        "total_tokens": INPUT_TOKENS + OUTPUT_TOKENS,
+    }
+
+
+def _pieces(text: str) -> list[str]:
+    """``text`` in streamed pieces that join back to it."""
+    words = text.split(" ")
+    return [word + " " for word in words[:-1]] + words[-1:]
 
 
 def _openai_completion(body: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
@@ -187,7 +207,7 @@ def _openai_chunks(body: dict[str, Any], reply: dict[str, Any]) -> list[dict[str
     message = reply["message"]
     deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
     if message.get("content"):
-        deltas += [{"content": word} for word in message["content"].split(" ")]
+        deltas += [{"content": piece} for piece in _pieces(message["content"])]
     for index, call in enumerate(message.get("tool_calls") or []):
         deltas.append({"tool_calls": [{"index": index, **call}]})
     chunks = [
@@ -210,7 +230,7 @@ def _anthropic_message(body: dict[str, Any], reply: dict[str, Any]) -> dict[str,
         "content": reply["content"],
         "stop_reason": reply["stop_reason"],
         "stop_sequence": None,
-        "usage": {"input_tokens": 25, "output_tokens": 11},
+        "usage": {"input_tokens": INPUT_TOKENS, "output_tokens": OUTPUT_TOKENS},
     }
 
 
@@ -223,7 +243,7 @@ def _anthropic_events(body: dict[str, Any], reply: dict[str, Any]) -> list[dict[
                 **message,
                 "content": [],
                 "stop_reason": None,
-                "usage": {"input_tokens": 25, "output_tokens": 1},
+                "usage": {"input_tokens": INPUT_TOKENS, "output_tokens": 1},
             },
         }
     ]
@@ -259,7 +279,8 @@ def _anthropic_events(body: dict[str, Any], reply: dict[str, Any]) -> list[dict[
         {
             "type": "message_delta",
             "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
-            "usage": {"output_tokens": 11},
+            # Cumulative, as the API sends it today (langchain-anthropic reads it here).
+            "usage": message["usage"],
         }
     )
     events.append({"type": "message_stop"})

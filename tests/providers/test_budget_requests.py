@@ -11,22 +11,23 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_openai import ChatOpenAI
 from opentelemetry import trace
 from opentelemetry.trace import StatusCode
-from provider_server import INPUT_TOKENS, OUTPUT_TOKENS, ProviderServer
 
 from otel_langchain import BudgetExceeded, track_usage
 from otel_langchain import _semconv as sc
+
+from .scripted_api import INPUT_TOKENS, OUTPUT_TOKENS, ScriptedAPI
 
 CALL_TOKENS = INPUT_TOKENS + OUTPUT_TOKENS
 
 
 @pytest.fixture
-def api() -> Iterator[ProviderServer]:
+def api() -> Iterator[ScriptedAPI]:
     """A local OpenAI-compatible API that counts the requests it receives."""
-    with ProviderServer() as server:
+    with ScriptedAPI() as server:
         yield server
 
 
-def _openai(api: ProviderServer, **kwargs: Any) -> ChatOpenAI:
+def _openai(api: ScriptedAPI, **kwargs: Any) -> ChatOpenAI:
     return ChatOpenAI(
         model="gpt-4o-mini", base_url=api.openai_url, api_key="sk-test-local", **kwargs
     )
@@ -41,7 +42,7 @@ def _budget_events(span: Any) -> list[dict[str, Any]]:
 
 
 def test_raise_refuses_the_call_before_the_request_is_sent(
-    telemetry: Telemetry, api: ProviderServer
+    telemetry: Telemetry, api: ScriptedAPI
 ) -> None:
     """on_exceed='raise': the call after the budget is reached raises and sends nothing."""
     handler = telemetry.handler()
@@ -81,7 +82,7 @@ def test_raise_refuses_the_call_before_the_request_is_sent(
     assert sorted(r.status.status_code.name for r in roots) == ["ERROR", "UNSET"]
 
 
-def test_refused_call_restores_the_callers_span(telemetry: Telemetry, api: ProviderServer) -> None:
+def test_refused_call_restores_the_callers_span(telemetry: Telemetry, api: ScriptedAPI) -> None:
     """After a refusal the caller's own span is current again and no run is left open."""
     handler = telemetry.handler()
     tracer = telemetry.tracer_provider.get_tracer("app")
@@ -95,9 +96,7 @@ def test_refused_call_restores_the_callers_span(telemetry: Telemetry, api: Provi
     assert telemetry.tree() == {"request": None, "chat gpt-4o-mini": "request"}
 
 
-async def test_raise_in_async_code_and_async_with(
-    telemetry: Telemetry, api: ProviderServer
-) -> None:
+async def test_raise_in_async_code_and_async_with(telemetry: Telemetry, api: ScriptedAPI) -> None:
     """ainvoke is refused the same way, inside an ``async with track_usage()`` block."""
     handler = telemetry.handler()
     chain = _chain(_openai(api))
@@ -108,7 +107,7 @@ async def test_raise_in_async_code_and_async_with(
     assert (len(api.requests), usage.calls, handler.open_runs) == (1, 1, 0)
 
 
-def test_refused_stream_raises_on_first_chunk(telemetry: Telemetry, api: ProviderServer) -> None:
+def test_refused_stream_raises_on_first_chunk(telemetry: Telemetry, api: ScriptedAPI) -> None:
     """A stream over budget raises when iterated, before any request; its span has ended."""
     handler = telemetry.handler()
     model = _openai(api)

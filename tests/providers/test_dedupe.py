@@ -20,7 +20,6 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import SpanKind
-from provider_server import INPUT_TOKENS, OUTPUT_TOKENS, ProviderServer
 
 from otel_langchain import OTelCallbackHandler, track_usage
 from otel_langchain import _semconv as sc
@@ -28,14 +27,16 @@ from otel_langchain.cli._summary import subtree_usage, summarize
 from otel_langchain.cli._trace_model import read_trace_file
 from otel_langchain.exporters.file import OTLPJsonFileSpanExporter
 
+from .scripted_api import INPUT_TOKENS, OUTPUT_TOKENS, ScriptedAPI
+
 TESTS = Path(__file__).parent.parent
 OURS = "otel_langchain"
 
 
 @pytest.fixture
-def api() -> Iterator[ProviderServer]:
+def api() -> Iterator[ScriptedAPI]:
     """A local OpenAI- and Anthropic-compatible API."""
-    with ProviderServer() as server:
+    with ScriptedAPI() as server:
         yield server
 
 
@@ -65,12 +66,12 @@ def _trace_usage_sum(spans: list[Any], key: str) -> int:
     return sum(int(s.attributes.get(key, 0)) for s in spans)
 
 
-def _openai(api: ProviderServer) -> ChatOpenAI:
+def _openai(api: ScriptedAPI) -> ChatOpenAI:
     return ChatOpenAI(model="gpt-4o-mini", base_url=api.openai_url, api_key="sk-test-local")
 
 
 def test_openai_v2_instrumentor_counts_the_call_once(
-    telemetry: Telemetry, api: ProviderServer, openai_v2: OpenAIInstrumentor
+    telemetry: Telemetry, api: ScriptedAPI, openai_v2: OpenAIInstrumentor
 ) -> None:
     """With openai-v2 on: one gen_ai.usage.* per trace, their token/duration points, our cost."""
     handler = telemetry.handler()
@@ -98,7 +99,7 @@ def test_openai_v2_instrumentor_counts_the_call_once(
 
 
 def test_dedupe_off_records_everything(
-    telemetry: Telemetry, api: ProviderServer, openai_v2: OpenAIInstrumentor
+    telemetry: Telemetry, api: ScriptedAPI, openai_v2: OpenAIInstrumentor
 ) -> None:
     """dedupe=False: our span and metrics keep their gen_ai names (counted twice, by choice)."""
     _openai(api).invoke("hi", config={"callbacks": [telemetry.handler(dedupe=False)]})
@@ -110,7 +111,7 @@ def test_dedupe_off_records_everything(
 
 def test_env_var_turns_dedupe_off(
     telemetry: Telemetry,
-    api: ProviderServer,
+    api: ScriptedAPI,
     openai_v2: OpenAIInstrumentor,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -163,7 +164,7 @@ def test_a_spans_only_genai_instrumentation_keeps_our_metrics(telemetry: Telemet
 
 
 def test_unsampled_call_asks_the_active_instrumentor(
-    telemetry: Telemetry, api: ProviderServer
+    telemetry: Telemetry, api: ScriptedAPI
 ) -> None:
     """An unsampled model span sees no children: an active openai-v2 then decides for metrics."""
     unsampled = TracerProvider(sampler=ALWAYS_OFF)
@@ -224,7 +225,7 @@ _ANTHROPIC_APP = textwrap.dedent(
 )
 
 
-def _run_anthropic_app(api: ProviderServer, **env: str) -> dict[str, Any]:
+def _run_anthropic_app(api: ScriptedAPI, **env: str) -> dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, "-c", _ANTHROPIC_APP],
         env={**os.environ, "TESTS_DIR": str(TESTS), "API_URL": api.anthropic_url, **env},
@@ -238,7 +239,7 @@ def _run_anthropic_app(api: ProviderServer, **env: str) -> dict[str, Any]:
     return result
 
 
-def test_anthropic_sdk_spans_count_the_call_once(api: ProviderServer) -> None:
+def test_anthropic_sdk_spans_count_the_call_once(api: ScriptedAPI) -> None:
     """anthropic 2.x's own spans (global provider): usage once per call, our metrics kept."""
     result = _run_anthropic_app(api)
     spans = result["spans"]
@@ -258,7 +259,7 @@ def test_anthropic_sdk_spans_count_the_call_once(api: ProviderServer) -> None:
     assert result["tokens"] == {OURS: 2 * (INPUT_TOKENS + OUTPUT_TOKENS)}
 
 
-def test_anthropic_sdk_tracing_off_leaves_our_span_whole(api: ProviderServer) -> None:
+def test_anthropic_sdk_tracing_off_leaves_our_span_whole(api: ScriptedAPI) -> None:
     """ANTHROPIC_OPEN_TELEMETRY=false: no SDK span, so our span keeps gen_ai.usage.*."""
     result = _run_anthropic_app(api, ANTHROPIC_OPEN_TELEMETRY="false")
     spans = result["spans"]
@@ -271,7 +272,7 @@ def test_anthropic_sdk_tracing_off_leaves_our_span_whole(api: ProviderServer) ->
 
 
 def test_cli_summary_counts_a_deduplicated_call_once(
-    telemetry: Telemetry, api: ProviderServer, openai_v2: OpenAIInstrumentor, tmp_path: Path
+    telemetry: Telemetry, api: ScriptedAPI, openai_v2: OpenAIInstrumentor, tmp_path: Path
 ) -> None:
     """otel-langchain view sums each call once: ours (moved usage), not the provider span too."""
     out = tmp_path / "traces.jsonl"

@@ -14,7 +14,7 @@ from langchain_openai import ChatOpenAI
 from otel_langchain import _scrub
 from otel_langchain._content import CAPTURE_ENV
 
-from .scripted_api import ScriptedAPI
+from .scripted_api import INPUT_TOKENS, ScriptedAPI
 
 pytestmark = pytest.mark.integration
 
@@ -199,7 +199,7 @@ def test_openai_streamed_tool_call_and_usage(telemetry: Any, api: ScriptedAPI) -
 
     assert chunks
     attrs = telemetry.span("chat gpt-4o-mini").attributes
-    assert attrs["gen_ai.usage.input_tokens"] == 21
+    assert attrs["gen_ai.usage.input_tokens"] == INPUT_TOKENS
     [out] = json.loads(attrs["gen_ai.output.messages"])
     [part] = out["parts"]
     assert part["type"] == "tool_call" and part["name"] == "lookup"
