@@ -3,7 +3,8 @@
 ``sdk_and_hooks``: the OpenTelemetry SDK's span and metric entry points and the
 internals the issue names (attribute cleaning and hashing, exemplars), LangChain's
 callback dispatch, and every ``on_*`` hook of the handler (found on its class, so a
-reshaped handler is covered unchanged). ``ours``: every function and method of the
+reshaped handler is covered unchanged). ``attrs``: only the SDK's span-attribute
+entry points (the lower bound under the targets). ``ours``: every function and method of the
 ``otel_langchain`` package (wrapping them all costs some instructions per call;
 the report states that inflation). Targets that a version does not have are
 skipped and listed as absent.
@@ -62,6 +63,17 @@ def sdk_and_hooks(handler: Any) -> dict[str, Any]:
                 if name.startswith("on_") and f"hook: {name}" not in found and callable(fn):
                     found[f"hook: {name}"] = fn
     return found
+
+
+# What the SDK spends on span attributes: the attribute set a span starts with, and the
+# attributes set later. Only these two are wrapped (not the per-value cleaning inside),
+# so that wrapping adds two calls per span, not one per attribute.
+ATTRIBUTES = ("sdk span: BoundedAttributes.__init__", "sdk span: Span.set_attributes")
+
+
+def span_attributes() -> dict[str, Any]:
+    """The SDK's span-attribute entry points only (the bound under the targets)."""
+    return {label: callgrind.resolve(SDK[label]) for label in ATTRIBUTES}
 
 
 def ours() -> dict[str, Any]:

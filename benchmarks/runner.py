@@ -46,7 +46,7 @@ class Job:
     warmup: int = 2
     warmups: dict[str, int] = field(default_factory=dict)  # per workload, over ``warmup``
     seconds: float = 0.3
-    regions: str = ""  # cg breakdown: "sdk" (SDK, LangChain, our hooks) or "ours"
+    regions: str = ""  # cg breakdown: "sdk" (SDK, LangChain, our hooks), "attrs" or "ours"
     meta: dict[str, Any] = field(default_factory=dict)
 
 
@@ -145,7 +145,12 @@ def _wrap_regions(kind: str, handler: Any) -> dict[int, str]:
     import callgrind
     import regions as targets
 
-    found = targets.sdk_and_hooks(handler) if kind == "sdk" else targets.ours()
+    if kind == "sdk":
+        found = targets.sdk_and_hooks(handler)
+    elif kind == "attrs":
+        found = targets.span_attributes()
+    else:
+        found = targets.ours()
     return callgrind.wrap_all(found, targets.HOLDERS)
 
 

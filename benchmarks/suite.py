@@ -111,6 +111,11 @@ def plan_cg(args: argparse.Namespace, stages: set[str]) -> list[Job]:
             add(w, "ours (content on)", "regions:ours", "ours")
             if "cg" not in stages:
                 add(w, "ours (content on)")
+        # The bound under the targets: what the SDK spends on span attributes, floor M's
+        # (none of its own) and ours, on every workload.
+        for w in args.workloads:
+            for m in ("floor M", "ours (content off)"):
+                add(w, m, "regions:attrs", "attrs")
         # Where a streamed chunk's instructions go (the hooks' share of the per-chunk cost).
         add("stream20", "ours (content off)", "regions:sdk", "sdk")
     # Longest first, so that two at a time finish together.
