@@ -307,7 +307,7 @@ def render(data: dict[str, Any]) -> str:
     out += ["", "### CPU time, secondary (us per invoke; overhead = median over rounds of "
             "the paired difference to `none` of the same round)", ""]  # fmt: skip
     out += secondary.cpu_lines(f, data, present)
-    for w in ("chain4", "agent"):
+    for w in data.get("breakdown") or ("chain4", "agent"):
         label = WORKLOADS[w][0]
         out += ["", f"### Breakdown: {label}, ours (content off)", "", "By ablation:", ""]
         out += breakdown.ablation_lines(f, w)

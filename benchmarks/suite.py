@@ -100,7 +100,7 @@ def plan_cg(args: argparse.Namespace, stages: set[str]) -> list[Job]:
                 if m in args.modes:
                     add("stream1", m)
     if "breakdown" in stages:
-        for w in BREAKDOWN_WORKLOADS:
+        for w in args.breakdown:
             for m in modes.ABLATIONS:
                 add(w, m)
             if "cg" not in stages:
@@ -236,6 +236,11 @@ def commit() -> str:
 def parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--stages", default=",".join(STAGES), help=f"subset of {','.join(STAGES)}")
+    p.add_argument(
+        "--breakdown",
+        default=",".join(BREAKDOWN_WORKLOADS),
+        help="workloads the breakdown stage takes apart (ablations, cost regions)",
+    )
     p.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated subset")
     p.add_argument("--modes", default=",".join(modes.MAIN_MODES), help="comma-separated subset")
     p.add_argument("--parallel", type=int, default=2, help="callgrind processes at a time")
@@ -257,8 +262,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     args.workloads = [w for w in args.workloads.split(",") if w]
     asked = [m for m in args.modes.split(",") if m]
-    unknown = {w for w in args.workloads if w not in WORKLOADS}
+    unknown = {w for w in [*args.workloads, *args.breakdown] if w not in WORKLOADS}
     unknown |= {m for m in asked if m not in modes.MAIN_MODES}
+    args.breakdown = [w for w in args.breakdown.split(",") if w]
     stages = {s for s in args.stages.split(",") if s}
     unknown |= stages - set(STAGES)
     if unknown:
@@ -270,6 +276,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     args.modes, args.skipped = available_modes(asked)
     full = stages == set(STAGES) and args.scale == 1 and not args.no_repeat
     full = full and args.workloads == list(WORKLOADS) and asked == list(modes.MAIN_MODES)
+    full = full and args.breakdown == BREAKDOWN_WORKLOADS
     if args.results is None and (full or args.from_json):
         args.results = str(HERE / "RESULTS.md")
     return args
@@ -291,6 +298,7 @@ def main(argv: list[str] | None = None) -> None:
     data["machine"] = {k: machine()[k] for k in ("nproc", "cpu")}
     data["date"] = time.strftime("%Y-%m-%d")
     data |= {"skipped_modes": args.skipped, "stages": sorted(args.stages), "timings": {}}
+    data["breakdown"] = args.breakdown
     data |= {"cg_units": CG_UNITS, "cg_warmup": CG_WARMUP, "scale": args.scale}
     try:
         callgrind.build(work, regions="breakdown" in args.stages)
