@@ -262,9 +262,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     args.workloads = [w for w in args.workloads.split(",") if w]
     asked = [m for m in args.modes.split(",") if m]
+    args.breakdown = [w for w in args.breakdown.split(",") if w]
     unknown = {w for w in [*args.workloads, *args.breakdown] if w not in WORKLOADS}
     unknown |= {m for m in asked if m not in modes.MAIN_MODES}
-    args.breakdown = [w for w in args.breakdown.split(",") if w]
     stages = {s for s in args.stages.split(",") if s}
     unknown |= stages - set(STAGES)
     if unknown:
