@@ -48,8 +48,8 @@ import time
 from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from typing import Any
-from uuid import UUID
 
+from floor import Floor as BareHandler  # the floor: run id -> span, parent, end
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel, LangSmithParams
 from langchain_core.messages import AIMessage, BaseMessage
@@ -57,7 +57,6 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
-from opentelemetry import trace
 from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.sdk.metrics import (
     AlwaysOffExemplarFilter,
@@ -127,60 +126,6 @@ class DiscardExporter(SpanExporter):
     def export(self, spans: Sequence[Any]) -> SpanExportResult:
         self.exported += len(spans)
         return SpanExportResult.SUCCESS
-
-
-class BareHandler(BaseCallbackHandler):
-    """The floor: run id -> span, parent from ``parent_run_id``, end. Nothing else."""
-
-    run_inline = True
-
-    def __init__(self, tracer_provider: TracerProvider) -> None:
-        self._tracer = tracer_provider.get_tracer("bare")
-        self._spans: dict[UUID, trace.Span] = {}
-
-    def _start(self, name: str, run_id: UUID, parent_run_id: UUID | None) -> None:
-        parent = self._spans.get(parent_run_id) if parent_run_id else None
-        ctx = trace.set_span_in_context(parent) if parent is not None else None
-        self._spans[run_id] = self._tracer.start_span(name, context=ctx)
-
-    def _end(self, run_id: UUID) -> None:
-        span = self._spans.pop(run_id, None)
-        if span is not None:
-            span.end()
-
-    def on_chain_start(
-        self,
-        serialized: Any,
-        inputs: Any,
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        **kwargs: Any,
-    ) -> None:
-        self._start(kwargs.get("name") or "chain", run_id, parent_run_id)
-
-    def on_chat_model_start(
-        self,
-        serialized: Any,
-        messages: Any,
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        **kwargs: Any,
-    ) -> None:
-        self._start(kwargs.get("name") or "chat", run_id, parent_run_id)
-
-    def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        self._end(run_id)
-
-    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        self._end(run_id)
-
-    def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._end(run_id)
-
-    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._end(run_id)
 
 
 class EmptyHandler(BaseCallbackHandler):
