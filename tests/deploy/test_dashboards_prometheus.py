@@ -10,13 +10,10 @@ every series as `service_name`, so the queries see the same labels on both paths
 
 from __future__ import annotations
 
-import json
 import math
 import socket
 import subprocess
 import time
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +29,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 from otel_langchain import OTelCallbackHandler
 
 from .conftest import RULES_DIR, find_binary
+from .prom_api import PromAPI
 from .queries import (
     Query,
     alert_rules,
@@ -68,34 +66,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-class PromAPI:
-    """A thin client for Prometheus's HTTP API."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-
-    def get(self, path: str, **params: Any) -> Any:
-        url = f"{self.base}{path}?{urllib.parse.urlencode(params, doseq=True)}"
-        try:
-            with urllib.request.urlopen(url, timeout=10) as resp:
-                body = json.load(resp)
-        except urllib.error.HTTPError as e:
-            with e:
-                body = json.load(e)
-        assert body["status"] == "success", f"{path} {params}: {body}"
-        return body["data"]
-
-    def query(self, expr: str) -> dict[str, Any]:
-        return self.get("/api/v1/query", query=expr)  # type: ignore[no-any-return]
-
-    def ready(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.base}/-/ready", timeout=1) as resp:
-                return resp.status == 200
-        except OSError:
-            return False
 
 
 def _wait(predicate: Any, timeout: float, what: str) -> None:

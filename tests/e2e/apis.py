@@ -1,9 +1,8 @@
-"""Thin clients for the APIs the end-to-end test reads: Prometheus, Jaeger, Collector metrics."""
+"""Thin clients for the APIs the end-to-end test reads: Jaeger, Collector metrics (and PromAPI)."""
 
 from __future__ import annotations
 
 import json
-import math
 import re
 import urllib.error
 import urllib.parse
@@ -12,6 +11,13 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .spans import by_id, from_otlp_json
+
+try:  # tests/ as a package or as a rootdir on sys.path
+    from tests.deploy.prom_api import PromAPI
+except ImportError:  # pragma: no cover - depends on how pytest roots the suite
+    from deploy.prom_api import PromAPI  # type: ignore[no-redef]
+
+__all__ = ["Jaeger", "PromAPI", "scrape"]
 
 
 def _get_json(url: str) -> Any:
@@ -22,39 +28,6 @@ def _get_json(url: str) -> Any:
         with e:
             body = e.read().decode("utf-8", "replace")
         raise AssertionError(f"GET {url}: HTTP {e.code}: {body[:500]}") from None
-
-
-class Prometheus:
-    """Prometheus's HTTP API."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-
-    def get(self, path: str, **params: Any) -> Any:
-        url = f"{self.base}{path}?{urllib.parse.urlencode(params, doseq=True)}"
-        body = _get_json(url)
-        assert body["status"] == "success", f"{path} {params}: {body}"
-        return body["data"]
-
-    def query(self, expr: str) -> dict[str, Any]:
-        return self.get("/api/v1/query", query=expr)  # type: ignore[no-any-return]
-
-    def values(self, expr: str) -> list[tuple[dict[str, str], float]]:
-        """(labels, value) of every sample an instant query returns (a scalar has no labels)."""
-        data = self.query(expr)
-        if data["resultType"] == "scalar":
-            return [({}, float(data["result"][1]))]
-        assert data["resultType"] == "vector", f"{expr}: {data['resultType']}"
-        return [(r["metric"], float(r["value"][1])) for r in data["result"]]
-
-    def scalar(self, expr: str) -> float | None:
-        """The single value of ``expr``, or None when it returns nothing."""
-        values = self.values(expr)
-        assert len(values) <= 1, f"{expr}: {len(values)} series"
-        return values[0][1] if values else None
-
-    def has_data(self, expr: str) -> bool:
-        return any(math.isfinite(v) for _, v in self.values(expr))
 
 
 class Jaeger:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from .apis import Jaeger, Prometheus
+from .apis import Jaeger, PromAPI
 from .spans import trace_ids
 from .stack import Stack, StackError, running_stack, wait_until
 from .workloads import (
@@ -86,7 +86,7 @@ class Run:
     """The telemetry sent through the stack, and the stack's APIs."""
 
     stack: Stack
-    prometheus: Prometheus
+    prometheus: PromAPI
     jaeger: Jaeger
     started: datetime
     demo: DemoRun
@@ -101,7 +101,7 @@ def run(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Run:
     demo = run_demo(stack.otlp_grpc, tmp_path_factory.mktemp("demo") / "demo.jsonl")
     workload = run_workload(stack.otlp_grpc)
     jaeger = Jaeger(stack.jaeger)
-    prometheus = Prometheus(stack.prometheus)
+    prometheus = PromAPI(stack.prometheus)
     expected = {DEMO_SERVICE: demo.spans, WORKLOAD_SERVICE: workload.spans}
     found: dict[str, dict[str, dict[str, Any]]] = {}
 
