@@ -13,14 +13,16 @@ from typing import Any
 
 from otel_langchain import _semconv as sc
 from otel_langchain._json import TRUNCATED, dumps, safe_str
+from otel_langchain._record import MAX_TEXT
 from otel_langchain._scrub import is_secret_key, learn, scrub, scrub_head, scrub_tail
 
 _MAX_ATTRS = 64
 _MAX_TEXT = 4096
 _MAX_DEPTH = 4
 _MAX_ITEMS = 128
-# Exception stack traces keep their head and their tail (where the message is).
-_STACK_PART = 8192
+# Exception stack traces keep their head and their tail (where the message is),
+# together within the recording layer's limit, so that it does not cut the tail.
+_STACK_PART = (MAX_TEXT - len(TRUNCATED) - 2) // 2
 
 
 def _text(value: str) -> str:

@@ -106,6 +106,21 @@ def test_url_credentials_in_an_exception_are_masked(telemetry: Any, capture: boo
     assert URL_PW not in _recorded(telemetry)
 
 
+def test_a_long_stack_trace_keeps_its_head_and_the_error_at_its_end(telemetry: Any) -> None:
+    """A stack trace over the limit is cut in the middle: the message at its end survives."""
+
+    def fail(_: Any) -> None:
+        raise ValueError("x" * 40_000 + " THE-END-OF-MESSAGE")
+
+    with pytest.raises(ValueError):
+        RunnableLambda(fail).invoke(1, config={"callbacks": [telemetry.handler()]})
+    [event] = [e for e in telemetry.span("fail").events if e.name == "exception"]
+    stack = event.attributes["exception.stacktrace"]
+    assert stack.startswith("Traceback")
+    assert stack.rstrip().endswith("THE-END-OF-MESSAGE")
+    assert "...[truncated]" in stack
+
+
 @CAPTURE
 def test_metadata_tags_and_events_are_masked(telemetry: Any, capture: bool) -> None:
     """Credentials in metadata values, tags and custom event values are masked."""
