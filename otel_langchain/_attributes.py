@@ -215,7 +215,8 @@ def common(
     return attrs
 
 
-def _identifier(metadata: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+def identifier(metadata: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    """The first of ``keys`` whose value is a non-empty string or an integer, as text."""
     for key in keys:
         value = metadata.get(key)
         if isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
@@ -224,11 +225,11 @@ def _identifier(metadata: Mapping[str, Any], keys: tuple[str, ...]) -> str | Non
 
 
 def _metadata_attrs(metadata: Mapping[str, Any], attrs: dict[str, Any], user_ids: bool) -> None:
-    conversation = _identifier(metadata, _CONVERSATION_KEYS)
+    conversation = identifier(metadata, _CONVERSATION_KEYS)
     if conversation is not None:
         attrs[sc.GEN_AI_CONVERSATION_ID] = conversation
     if user_ids:
-        user = _identifier(metadata, _USER_KEYS)
+        user = identifier(metadata, _USER_KEYS)
         if user is not None:
             attrs[sc.USER_ID] = scrub_head(user, 256)[0]
     node = metadata.get("langgraph_node")

@@ -18,12 +18,12 @@ from opentelemetry.metrics import Counter, Histogram, Observation
 from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode, Tracer
 
 from otel_langchain import _semconv as sc
+from otel_langchain._json import TRUNCATED
 from otel_langchain._scrub import _cache, scrub_head, scrub_uncached
 
 #: Longest string recorded outside captured content (longer ones are cut, marked).
 MAX_TEXT = 16_384
 _MAX_STATUS = 1024
-_CUT = "...[truncated]"
 
 # Values we produce ourselves from safe types: UUIDs we format, our own constants.
 _TRUSTED = frozenset(
@@ -58,7 +58,7 @@ def clean_text(value: str) -> str:
     if len(value) <= MAX_TEXT:
         return scrub_uncached(value)
     head, _ = scrub_head(value, MAX_TEXT)
-    return head + _CUT
+    return head + TRUNCATED
 
 
 def _clean_value(value: Any) -> Any:

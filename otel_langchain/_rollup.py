@@ -79,9 +79,3 @@ class RunTotals:
             if self.unpriced:
                 attrs[sc.LANGCHAIN_COST_TOTAL_UNPRICED_CALLS] = self.unpriced
             return attrs
-
-
-def add_to_all(totals: tuple[RunTotals, ...], usage: TokenCounts, cost: float | None) -> None:
-    """Add one model call to the totals of every enclosing agent and node run."""
-    for run_totals in totals:
-        run_totals.add(usage, cost)

@@ -36,7 +36,8 @@ _HEADER_ENVS = (
     "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
     "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
 )
-_AUTH_SCHEMES = ("bearer ", "basic ", "token ", "apikey ", "api-key ")
+#: Authorization schemes whose value after the scheme is the credential.
+AUTH_SCHEMES = ("bearer ", "basic ", "token ", "apikey ", "api-key ")
 _MAX_MODELS = 256
 _MAX_FRAMES = 12
 _MAX_REPR = 16_384
@@ -48,7 +49,7 @@ def _with_parts(value: str) -> Iterator[str]:
     """A credential and the forms it also travels in (the token after its scheme)."""
     yield value
     lowered = value.lower()
-    for scheme in _AUTH_SCHEMES:
+    for scheme in AUTH_SCHEMES:
         if lowered.startswith(scheme):
             yield value[len(scheme) :].strip()
 

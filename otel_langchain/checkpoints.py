@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -25,20 +23,21 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanContext
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from otel_langchain._links import Interrupts
+
 __all__ = ["traced_checkpointer"]
 
 METADATA_KEY = "otel_langchain.traceparent"
 _PROPAGATOR = TraceContextTextMapPropagator()
-_MAX_THREADS = 10_000
-_loaded: OrderedDict[str, tuple[SpanContext, str | None]] = OrderedDict()
-_lock = threading.Lock()
+# The latest stamped checkpoint loaded per thread: the same bounded, take-once map
+# as the interrupted runs a handler keeps in process.
+_loaded = Interrupts(10_000)
 _classes: dict[type, type] = {}  # one wrapper class per saver class
 
 
 def loaded_run(thread_id: str) -> tuple[SpanContext, str | None] | None:
     """The run that wrote the latest checkpoint loaded for ``thread_id`` (taken), if stamped."""
-    with _lock:
-        return _loaded.pop(thread_id, None)
+    return _loaded.resumed(thread_id)
 
 
 def _stamped(metadata: Any) -> Any:
@@ -71,12 +70,9 @@ def _remember(found: Any) -> None:
     if not span_context.is_valid:
         return
     checkpoint_id = configurable.get("checkpoint_id")
-    with _lock:
-        key = str(thread_id)
-        _loaded[key] = (span_context, checkpoint_id if isinstance(checkpoint_id, str) else None)
-        _loaded.move_to_end(key)
-        while len(_loaded) > _MAX_THREADS:
-            _loaded.popitem(last=False)
+    _loaded.interrupted(
+        str(thread_id), span_context, checkpoint_id if isinstance(checkpoint_id, str) else None
+    )
 
 
 def _forwarder(name: str, method: Callable[..., Any]) -> Callable[..., Any]:

@@ -9,6 +9,7 @@ holder instead.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 from collections.abc import Collection
@@ -87,6 +88,15 @@ def uninstrument() -> None:
         handler.close()
 
 
+# The handler's keyword-only options, which the instrumentor passes on (the
+# instrumentor's own keywords, such as ``skip_dep_check``, are not among them).
+_HANDLER_OPTIONS = tuple(
+    p.name
+    for p in inspect.signature(OTelCallbackHandler.__init__).parameters.values()
+    if p.kind is p.KEYWORD_ONLY
+)
+
+
 class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     """``BaseInstrumentor`` for ``opentelemetry-instrument`` (entry point ``langchain``)."""
 
@@ -94,24 +104,7 @@ class LangChainInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         return ("langchain-core >= 0.3",)
 
     def _instrument(self, **kwargs: Any) -> None:
-        options = {
-            key: kwargs[key]
-            for key in (
-                "tracer_provider",
-                "meter_provider",
-                "capture_content",
-                "redact",
-                "prices",
-                "max_open_runs",
-                "max_run_age",
-                "max_content_length",
-                "capture_user_id",
-                "dedupe",
-                "run_duration",
-                "skip",
-            )
-            if kwargs.get(key) is not None
-        }
+        options = {key: kwargs[key] for key in _HANDLER_OPTIONS if kwargs.get(key) is not None}
         instrument(**options)
 
     def _uninstrument(self, **kwargs: Any) -> None:

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal
 
-from otel_langchain._tracking import BudgetExceeded, active_trackers, trackers_var
+from otel_langchain._tracking import BudgetExceeded, trackers_var
 from otel_langchain.instrumentation import _ensure_hook
 
-__all__ = ["BudgetExceeded", "ModelUsage", "Usage", "active_trackers", "track_usage"]
+__all__ = ["BudgetExceeded", "ModelUsage", "Usage", "track_usage"]
 
 logger = logging.getLogger(__name__)
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import unquote
 
+from otel_langchain._secrets import AUTH_SCHEMES
 from otel_langchain.cli._common import CliError
 from otel_langchain.config._otlp import CLI_NAMES, Otlp, resolve_otlp
-
-_AUTH_SCHEMES = ("bearer ", "basic ", "apikey ", "api-key ")
 
 
 def header_flags(pairs: Iterable[str]) -> dict[str, str] | None:
@@ -53,7 +52,7 @@ def resolve(
 def mask(value: str) -> str:
     """A header value with its secret part hidden (an auth scheme word stays visible)."""
     lowered = value.lower()
-    for scheme in _AUTH_SCHEMES:
+    for scheme in AUTH_SCHEMES:
         if lowered.startswith(scheme):
             return value[: len(scheme)] + "****"
     return "****" if value else ""

@@ -4,6 +4,7 @@
   context, errors, ending once), and ``Tracing``, what a handler's runs record
   through.
 - ``chain``, ``model``, ``tool``, ``retriever``: the run kinds.
+- ``skipped``: a run ``skip=`` matched (no span of its own), and the chain starter.
 - ``budget``: the ``track_usage()`` budget check before a model call.
 - ``registry``: open runs by id, bounded in number and age; ``collected``: the
   runs of a handler the garbage collector took.

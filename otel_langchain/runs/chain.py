@@ -37,13 +37,6 @@ def _is_interrupt(error: BaseException) -> bool:
     return any(cls.__name__ in _INTERRUPTS for cls in type(error).__mro__)
 
 
-def _thread_id(metadata: dict[str, Any]) -> str | None:
-    value = metadata.get("thread_id")
-    if isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
-        return str(value)
-    return None
-
-
 class _Graph:
     """What an agent (or a root run with a ``thread_id``) keeps for links and resumes."""
 
@@ -112,7 +105,7 @@ class ChainRun(Run):
         #: Links and resumes of an agent, or of a root run with a ``thread_id``.
         self.graph: _Graph | None = None
         if self.root and metadata:
-            thread = _thread_id(metadata)
+            thread = attributes.identifier(metadata, ("thread_id",))
             if thread is not None:
                 self.graph = _Graph(thread, is_resume_input(inputs))
         if self.agent:
@@ -196,12 +189,12 @@ class ChainRun(Run):
         """Rolled-up usage on agents and nodes; an interrupted graph run is remembered."""
         try:
             if self.totals is not None:
-                self._end_totals()
+                self._end_totals(self.totals)
         finally:
             Run.close(self, error_type)
 
-    def _end_totals(self) -> None:
-        totals = self.totals.attributes() if self.totals is not None else None
+    def _end_totals(self, run_totals: RunTotals) -> None:
+        totals = run_totals.attributes()
         if totals:
             record.set_attributes(self.span, totals)
         graph = self.graph

@@ -49,7 +49,7 @@ def attach_dedupe(tracing: Tracing, provider: TracerProvider | None) -> None:
 class ModelRun(Run):
     """A chat model or text LLM call."""
 
-    __slots__ = ("first_chunk_at", "model", "operation", "provider", "trackers")
+    __slots__ = ("first_chunk_at", "model", "operation", "provider", "trackers", "watched")
 
     def __init__(
         self,
@@ -75,6 +75,8 @@ class ModelRun(Run):
         self.provider = attributes.provider_name(metadata, invocation)
         self.model = attributes.request_model(metadata, invocation)
         self.first_chunk_at: float | None = None
+        #: The span id watched for another instrumentation's child span (``_dedupe``).
+        self.watched: int | None = None
         name = attributes.run_name(serialized, kwargs, run_type)
         attrs = attributes.common(run_id, run_type, name, tags, metadata, tracing.user_ids)
         attrs[sc.GEN_AI_OPERATION_NAME] = operation
@@ -109,7 +111,8 @@ class ModelRun(Run):
             attach_dedupe(tracing, None)
         watch = tracing.dedupe
         if watch is not None and self.span.is_recording():
-            watch.watch(self.span.get_span_context().span_id)
+            self.watched = self.span.get_span_context().span_id
+            watch.watch(self.watched)
 
     def input_content(self, attrs: dict[str, Any], inputs: Any) -> None:
         """``gen_ai.input.messages``: the chat messages (a withheld tool's result left out)."""
@@ -184,8 +187,9 @@ class ModelRun(Run):
         """Stop watching for another instrumentation's span under ours; end the span."""
         try:
             watch = self.tracing.dedupe
-            if watch is not None:
-                watch.unwatch(self.span.get_span_context().span_id)
+            if watch is not None and self.watched is not None:
+                watch.unwatch(self.watched)
+                self.watched = None
         finally:
             super().release()
 
@@ -225,7 +229,10 @@ class ModelRun(Run):
         if watch is None:
             return None, False
         span = self.span
-        scope = watch.unwatch(span.get_span_context().span_id)
+        scope = None
+        if self.watched is not None:
+            scope = watch.unwatch(self.watched)
+            self.watched = None
         if scope is not None:
             return scope, dedupe.records_metrics(scope)
         if not span.is_recording():  # no children seen when unsampled: ask the instrumentors

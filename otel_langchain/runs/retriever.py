@@ -58,9 +58,12 @@ class RetrieverRun(Run):
             return None
         attrs: dict[str, Any] = {sc.LANGCHAIN_RETRIEVAL_DOCUMENT_COUNT: len(outputs)}
         if self.capture.on:
-            documents = [
-                {"id": getattr(d, "id", None), "content": getattr(d, "page_content", safe_str(d))}
-                for d in outputs
-            ]
+            documents = [{"id": getattr(d, "id", None), "content": _content(d)} for d in outputs]
             attrs[sc.GEN_AI_RETRIEVAL_DOCUMENTS] = self.tracing.content.json(documents)
         return attrs
+
+
+def _content(document: Any) -> Any:
+    """A document's ``page_content``; the whole object as text only when it has none."""
+    content = getattr(document, "page_content", None)
+    return safe_str(document) if content is None else content

@@ -142,10 +142,6 @@ class SkippedRun(Run):
         """Ended by us (evicted, expired, handler closed): the kept span is not ours to end."""
         self.release()
 
-    def timed(self) -> bool:
-        """Skipped runs get no ``langchain.run.duration``."""
-        return False
-
     def release(self) -> None:
         """Revert the run's context; the span is the kept ancestor's and stays open."""
         leave_run(self.ctx, self.previous, self.token)
