@@ -14,6 +14,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
+from uuid import UUID
 
 from otel_langchain import _semconv as sc
 from otel_langchain._scrub import is_secret_key, learn, scrub_head
@@ -202,17 +203,30 @@ def common(
     ``user_ids``: record ``user_id`` / ``user.id`` metadata as ``user.id`` (personal data, opt-in).
     """
     attrs: dict[str, Any] = {
-        sc.LANGCHAIN_RUN_ID: str(run_id),
+        sc.LANGCHAIN_RUN_ID: run_id_text(run_id),
         sc.LANGCHAIN_RUN_TYPE: run_type,
         sc.LANGCHAIN_RUN_NAME: name,
     }
     if tags:
-        clean = [t for t in tags if isinstance(t, str) and not t.startswith(_INTERNAL_TAGS)]
-        if clean:
-            attrs[sc.LANGCHAIN_RUN_TAGS] = clean
+        # Most runs carry only LangChain's bookkeeping tags: looked at without building a list.
+        for tag in tags:
+            if type(tag) is not str or not tag.startswith(_INTERNAL_TAGS):
+                clean = [t for t in tags if isinstance(t, str) and not t.startswith(_INTERNAL_TAGS)]
+                if clean:
+                    attrs[sc.LANGCHAIN_RUN_TAGS] = clean
+                break
     if metadata:
         _metadata_attrs(metadata, attrs, user_ids)
     return attrs
+
+
+def run_id_text(run_id: Any) -> str:
+    """``str(run_id)``: a UUID's canonical form, made without ``UUID.__str__`` (a Python method
+    formatting ``'%032x' % int``): 1 k instructions less per run."""
+    if isinstance(run_id, UUID):
+        h = run_id.int.to_bytes(16, "big").hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return str(run_id)
 
 
 def identifier(metadata: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:

@@ -64,10 +64,14 @@ def _is_control_flow(error: BaseException) -> bool:
     return any(cls.__name__ in _CONTROL_FLOW for cls in type(error).__mro__)
 
 
-def note_retry(parent: Run, tags: list[str]) -> None:
-    """``RunnableRetry`` tags its attempts ``retry:attempt:N``; N > 1 is a retry of the step."""
+def child_tags(parent: Run, tags: list[str]) -> None:
+    """A child run's tags: ``RunnableRetry`` tags its attempts ``retry:attempt:N`` (N > 1 a retry).
+
+    A retry is a ``retry`` event on the parent run. Looked at inline (one loop, no
+    call per tag): most runs carry one or two bookkeeping tags and no retry tag.
+    """
     for tag in tags:
-        if isinstance(tag, str) and tag.startswith(_RETRY_TAG):
+        if type(tag) is str and tag.startswith(_RETRY_TAG):
             attempt = tag[len(_RETRY_TAG) :]
             if attempt.isdigit() and int(attempt) > 1:
                 attrs = {sc.RETRY_ATTEMPT: int(attempt) - 1}
@@ -170,9 +174,9 @@ class Run:
         self.run_type = run_type
         self.name = name
         self.started_at = runs.housekeeping()
-        #: Ids of child runs (pruned to the open ones as it grows): ended with this
+        #: Child runs by registry key (pruned to the open ones as it grows): ended with this
         #: run when it is abandoned (``RunRegistry.end_abandoned``).
-        self.children: list[UUID] | None = None
+        self.children: list[int] | None = None
         #: An older open run with the same run id (a reused id), newest first.
         self.shadowed: Run | None = None
         parent = runs.get(parent_run_id)
@@ -194,7 +198,10 @@ class Run:
         current = context_api.get_current()
         if parent is not None:
             runs.note_child(parent, run_id)
-            parent.child_started(tags, attrs)
+            if tags:
+                child_tags(parent, tags)
+            if sc.LANGGRAPH_NODE in attrs:  # a run in a LangGraph node
+                parent.node_run_started()
             #: The agent (or root) run whose tool calls this run's tool and model runs share.
             self.owner: Run = parent.owner
             #: The usage totals of the agent and node runs above (this one's own added by it).
@@ -222,10 +229,8 @@ class Run:
 
     # -- while open ------------------------------------------------------------------------
 
-    def child_started(self, tags: list[str] | None, attrs: dict[str, Any]) -> None:
-        """A child run starts (its tags and attributes): a retry of this run's step is noted."""
-        if tags:
-            note_retry(self, tags)
+    def node_run_started(self) -> None:
+        """A child run starts that is (or runs inside) a LangGraph node."""
 
     def custom_event(self, name: Any, data: Any) -> None:
         """``dispatch_custom_event``: an event of the same name, its data flattened."""

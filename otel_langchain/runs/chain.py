@@ -27,7 +27,7 @@ from otel_langchain import checkpoints
 from otel_langchain._content import safe_str
 from otel_langchain._links import Steps, ToolCalls, is_resume_input, resume_link
 from otel_langchain._rollup import RunTotals
-from otel_langchain.runs._base import Run, Tracing, note_retry
+from otel_langchain.runs._base import Run, Tracing
 
 # LangGraph's interrupt exceptions (``interrupt()``, ``NodeInterrupt``), by class name.
 _INTERRUPTS = frozenset({"GraphInterrupt", "NodeInterrupt"})
@@ -160,11 +160,9 @@ class ChainRun(Run):
         tracing = self.tracing
         attrs[sc.LANGCHAIN_CHAIN_INPUTS] = tracing.content.json(inputs, tracing.capture.withheld)
 
-    def child_started(self, tags: list[str] | None, attrs: dict[str, Any]) -> None:
-        """A retry is noted; a graph's root run becomes an agent when its first node starts."""
-        if tags:
-            note_retry(self, tags)
-        if self.maybe_graph and sc.LANGGRAPH_NODE in attrs:
+    def node_run_started(self) -> None:
+        """A graph's root run becomes an agent when its first node starts."""
+        if self.maybe_graph:
             self.maybe_graph = False
             self.agent = True
             span_name, agent_attrs = attributes.agent(self.name)

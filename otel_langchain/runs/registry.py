@@ -40,7 +40,7 @@ def _ours(members: list[Run]) -> Run:
     return members[0]
 
 
-def _first(runs: dict[UUID, Run]) -> UUID | None:
+def _first(runs: dict[Any, Run]) -> Any:
     """The oldest id, looked up again if another thread changes the dict meanwhile."""
     while True:
         try:
@@ -65,12 +65,16 @@ class RunRegistry:
     A reused run id (LangChain does not check) orphans nothing: the older run stays
     registered, shadowed by the newer; the id's child and end callbacks go to the
     run whose context is current, else to the newest.
+
+    Keys: a UUID run id is stored by its integer (``UUID.int``), whose hash is the
+    same as the UUID's but computed in C: ``UUID.__hash__`` is a Python method,
+    called on every lookup (three to four per run). Any other id is its own key.
     """
 
     def __init__(self, max_open: int, max_age: float | None) -> None:
         if max_open < 1:
             raise ValueError(f"max_open_runs must be a positive integer, got {max_open!r}")
-        self._runs: dict[UUID, Run] = {}
+        self._runs: dict[Any, Run] = {}  # run id's key (see above) -> run
         self._max_open = max_open
         self._shadowed = 0  # runs registered behind a newer run with the same id
         self._limit = max_open  # on the number of ids: max_open minus the shadowed runs
@@ -87,7 +91,7 @@ class RunRegistry:
     def get(self, run_id: Any) -> Run | None:
         """The open run with this id, if any (an unhashable id is unknown, not an error)."""
         try:
-            run = self._runs.get(run_id)
+            run = self._runs.get(run_id.int if isinstance(run_id, UUID) else run_id)
         except TypeError:
             return None
         if run is not None and run.shadowed is not None:
@@ -97,9 +101,10 @@ class RunRegistry:
     def add(self, run_id: UUID, run: Run) -> None:
         """Register a started run, evicting the oldest open runs past the bound."""
         runs = self._runs
-        if runs.setdefault(run_id, run) is not run:
+        key = run_id.int
+        if runs.setdefault(key, run) is not run:
             with self._lock:
-                self._put(run_id, run)
+                self._put(key, run)
             warn_once(
                 "run_id_reused",
                 "otel-langchain: a run started with the run_id of a run still open; "
@@ -115,20 +120,21 @@ class RunRegistry:
         A root run is remembered in ``ended`` (for feedback after it ended); runs
         sharing a reused id are not: feedback by that id would be ambiguous.
         """
+        key = run_id.int if isinstance(run_id, UUID) else run_id
         try:
-            run = self._runs.pop(run_id, None)
+            run = self._runs.pop(key, None)
         except TypeError:
             return None
         if run is not None and run.shadowed is None:
             if run.root:
-                self.ended.add(run_id, run.span)
+                self.ended.add(key, run.span)
             return run
         with self._lock:
             if run is None:  # a reused id is being re-registered: look again when done
-                run = self._runs.pop(run_id, None)
+                run = self._runs.pop(key, None)
                 if run is None or run.shadowed is None:
                     return run
-            return self._take(run_id, run)
+            return self._take(key, run)
 
     def housekeeping(self) -> float:
         """Before a run starts: end the expired runs and a collected handler's; return now.
@@ -168,20 +174,21 @@ class RunRegistry:
         self.end_each(expired, EXPIRED)
 
     def note_child(self, parent: Run, run_id: UUID) -> None:
-        """Remember ``run_id`` as a child of ``parent``, dropping ended children as it grows.
+        """Remember ``run_id`` (by its key) as a child of ``parent``, dropping ended children.
 
         Pruned when the list reaches 64, 128, 256, ... entries, so a long-lived run
         with many children, or many open at once, costs amortized O(1) per child.
         """
         children = parent.children
+        key = run_id.int
         if children is None:
-            parent.children = [run_id]
+            parent.children = [key]
             return
         n = len(children)
         if n >= _PRUNE_CHILDREN_AT and not n & (n - 1):
             runs = self._runs
             children[:] = [c for c in children if c in runs]
-        children.append(run_id)
+        children.append(key)
 
     def end_abandoned(self, run: Run, error: BaseException) -> None:
         """End the open descendants of an abandoned run (a stream its consumer closed).
@@ -264,21 +271,21 @@ class RunRegistry:
         self._count_shadowed(-1)
         return members[-1]
 
-    def _put(self, run_id: UUID, head: Run) -> None:
-        """Register a run (with those it shadows) under an id that may be in use."""
+    def _put(self, key: Any, head: Run) -> None:
+        """Register a run (with those it shadows) under an id's key that may be in use."""
         runs = self._runs
-        while runs.setdefault(run_id, head) is not head:
-            current = runs.pop(run_id, None)
+        while runs.setdefault(key, head) is not head:
+            current = runs.pop(key, None)
             if current is not None:  # else it ended meanwhile: try again
                 head = self._link(self._unlink(head) + self._unlink(current))
 
-    def _take(self, run_id: UUID, head: Run) -> Run:
-        """Of the runs sharing ``run_id`` (``head`` just popped), the one ending now."""
+    def _take(self, key: Any, head: Run) -> Run:
+        """Of the runs sharing an id's ``key`` (``head`` just popped), the one ending now."""
         members = self._unlink(head)
         run = _ours(members)
         members.remove(run)
         if members:
-            self._put(run_id, self._link(members))
+            self._put(key, self._link(members))
         return run
 
 

@@ -26,10 +26,9 @@ from uuid import UUID
 from opentelemetry import context as context_api
 
 from otel_langchain import _attributes as attributes
-from otel_langchain import _semconv as sc
 from otel_langchain._context import enter_run, leave_run
 from otel_langchain._skip import SkipRules
-from otel_langchain.runs._base import Run, Tracing
+from otel_langchain.runs._base import Run, Tracing, child_tags
 from otel_langchain.runs.chain import ChainRun
 
 #: What ``on_chain_start`` calls: ``ChainRun`` itself, or ``ChainRun`` behind the skip rules.
@@ -107,7 +106,7 @@ class SkippedRun(Run):
         self.run_type = run_type
         self.name = name
         self.started_at = started_at
-        self.children: list[UUID] | None = None
+        self.children: list[int] | None = None
         self.shadowed: Run | None = None
         self.root = False
         #: The nearest ancestor that has a span of its own.
@@ -118,17 +117,19 @@ class SkippedRun(Run):
         self.rollup = parent.rollup
         self.tool_calls = None
         runs.note_child(parent, run_id)
-        node = metadata.get("langgraph_node") if metadata else None
-        parent.child_started(tags, {sc.LANGGRAPH_NODE: node} if isinstance(node, str) else {})
+        if tags:
+            child_tags(parent, tags)
+        if metadata and isinstance(metadata.get("langgraph_node"), str):
+            parent.node_run_started()
         self.span = self.kept.span
         current = context_api.get_current()
         self.previous = current
         self.ctx, self.token = enter_run(self.span, current)
         runs.add(run_id, self)
 
-    def child_started(self, tags: list[str] | None, attrs: dict[str, Any]) -> None:
-        """A child run starts: what that means is the kept ancestor's business."""
-        self.kept.child_started(tags, attrs)
+    def node_run_started(self) -> None:
+        """A LangGraph node run starts beneath: the kept ancestor's business."""
+        self.kept.node_run_started()
 
     def finish(self, outputs: Any) -> None:
         """Ended: the caller's context is current again."""
