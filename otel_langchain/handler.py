@@ -62,6 +62,9 @@ def _check_max_run_age(value: object) -> None:
 def _untraced(run_id: object) -> bool:
     """A start callback's ``run_id`` is not a UUID: the run is not traced (logged once).
 
+    The hooks check ``isinstance(run_id, UUID)`` first, inline, and call this only
+    for another id.
+
     Such a run starts no span and attaches no context; its other callbacks find no
     run. LangChain passes a ``config["run_id"]`` through unchecked.
     """
@@ -202,7 +205,7 @@ class OTelCallbackHandler(BaseCallbackHandler):
     ) -> None:
         """A chain, prompt, parser or graph-node run starts (or an agent's), unless skipped."""
         try:
-            if not _untraced(run_id):
+            if isinstance(run_id, UUID) or not _untraced(run_id):
                 self._chain_start(
                     self._tracing,
                     run_id,
@@ -229,7 +232,7 @@ class OTelCallbackHandler(BaseCallbackHandler):
     ) -> None:
         """A chat model call starts."""
         try:
-            if not _untraced(run_id):
+            if isinstance(run_id, UUID) or not _untraced(run_id):
                 ModelRun(
                     self._tracing,
                     run_id,
@@ -259,7 +262,7 @@ class OTelCallbackHandler(BaseCallbackHandler):
     ) -> None:
         """A text LLM call starts."""
         try:
-            if not _untraced(run_id):
+            if isinstance(run_id, UUID) or not _untraced(run_id):
                 ModelRun(
                     self._tracing,
                     run_id,
@@ -290,7 +293,7 @@ class OTelCallbackHandler(BaseCallbackHandler):
     ) -> None:
         """A tool call starts."""
         try:
-            if not _untraced(run_id):
+            if isinstance(run_id, UUID) or not _untraced(run_id):
                 ToolRun(
                     self._tracing,
                     run_id,
@@ -318,7 +321,7 @@ class OTelCallbackHandler(BaseCallbackHandler):
     ) -> None:
         """A retrieval starts."""
         try:
-            if not _untraced(run_id):
+            if isinstance(run_id, UUID) or not _untraced(run_id):
                 RetrieverRun(
                     self._tracing,
                     run_id,
