@@ -20,7 +20,6 @@ among the ``ENDED_RUNS`` (10,000) most recently ended per handler.
 from __future__ import annotations
 
 import math
-import re
 import threading
 import weakref
 from typing import Any
@@ -37,6 +36,7 @@ from opentelemetry.trace import (
     Tracer,
     TracerProvider,
 )
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
@@ -47,7 +47,7 @@ from otel_langchain.runs._base import Run
 from otel_langchain.runs.registry import RunRegistry
 from otel_langchain.version import __version__
 
-_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+_W3C = TraceContextTextMapPropagator()
 _MAX_NAME = 128
 _MAX_LABEL = 256
 
@@ -121,14 +121,14 @@ def _target(target: Any) -> tuple[UUID | None, SpanContext | None]:
             return UUID(target), None
         except ValueError:
             pass
-        match = _TRACEPARENT.match(target.strip().lower())
-        if match is None:
+        # Parsed by the SDK's own W3C propagator (versions, flags, all-zero ids).
+        carrier = {"traceparent": target.strip().lower()}
+        context = trace.get_current_span(_W3C.extract(carrier)).get_span_context()
+        if not context.is_valid:
             raise ValueError(
                 f"target {target!r} is neither a run id (UUID) nor a W3C traceparent "
                 "('00-<32 hex trace id>-<16 hex span id>-<2 hex flags>')"
             )
-        trace_id, span_id, flags = (int(g, 16) for g in match.groups())
-        context = SpanContext(trace_id, span_id, is_remote=True, trace_flags=TraceFlags(flags))
     elif isinstance(target, SpanContext):
         context = target
     elif isinstance(target, Span):

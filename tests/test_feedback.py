@@ -136,15 +136,16 @@ def test_another_process_records_by_traceparent_or_span_context(telemetry: Telem
         "meter_provider": telemetry.meter_provider,
     }
     assert record_feedback(traceparent, "judge", 0.25, **providers) is True
+    assert record_feedback(f" {traceparent.upper()} ", "judge", 0.5, **providers) is True
     unsampled = SpanContext(trace_id, span_id, is_remote=True, trace_flags=TraceFlags(0))
     assert record_feedback(unsampled, "judge", 0.75, **providers) is True
     spans = [s for s in telemetry.spans() if s.name == "evaluation judge"]
-    assert len(spans) == 2
+    assert len(spans) == 3
     for span in spans:
         assert span.parent is not None
         assert (span.context.trace_id, span.parent.span_id) == (trace_id, span_id)
         assert span.parent.is_remote
-    assert _scores(telemetry) == [({sc.GEN_AI_EVALUATION_NAME: "judge"}, 1.0, 2)]
+    assert _scores(telemetry) == [({sc.GEN_AI_EVALUATION_NAME: "judge"}, 1.5, 3)]
 
 
 def test_unknown_run_id_returns_false_and_keeps_the_score(
@@ -200,6 +201,10 @@ def test_internal_failure_is_logged_not_raised(telemetry: Telemetry) -> None:
     [
         ((42, "n", 1), {}, "target"),
         (("not-a-run", "n", 1), {}, "target"),
+        # W3C: version ff is invalid, as are all-zero trace and span ids
+        ((f"ff-{'ab' * 16}-{'cd' * 8}-01", "n", 1), {}, "target"),
+        ((f"00-{'0' * 32}-{'cd' * 8}-01", "n", 1), {}, "target"),
+        ((f"00-{'ab' * 16}-{'0' * 16}-01", "n", 1), {}, "target"),
         ((SpanContext(0, 0, is_remote=True), "n", 1), {}, "target"),
         ((uuid4(), "", 1), {}, "name"),
         ((uuid4(), "n" * 200, 1), {}, "name"),
