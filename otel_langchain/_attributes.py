@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from otel_langchain import _semconv as sc
+from otel_langchain._json import TRUNCATED
 from otel_langchain._scrub import is_secret_key, learn, scrub_head
 
 _LLM_TYPE_PROVIDERS = {
@@ -54,6 +55,8 @@ _REQUEST_PARAMS: tuple[tuple[str, str, type], ...] = (
     ("random_seed", sc.GEN_AI_REQUEST_SEED, int),
     ("n", sc.GEN_AI_REQUEST_CHOICE_COUNT, int),
 )
+#: Longest metadata string recorded (``langchain.metadata.*``); longer ones are cut, marked.
+_MAX_METADATA = 1024
 _CONVERSATION_KEYS = ("thread_id", "session_id", "conversation_id")
 # Personal data: recorded as user.id only when capture_user_id is on, never as langchain.metadata.*.
 _USER_KEYS = ("user_id", "user.id")
@@ -261,7 +264,9 @@ def _metadata_attrs(metadata: Mapping[str, Any], attrs: dict[str, Any], user_ids
             continue
         if isinstance(value, str):
             attrs[sc.LANGCHAIN_METADATA_PREFIX + key] = (
-                value if len(value) <= 1024 else scrub_head(value, 1024)[0]
+                value
+                if len(value) <= _MAX_METADATA
+                else scrub_head(value, _MAX_METADATA)[0] + TRUNCATED
             )
         elif isinstance(value, (bool, int, float)):
             attrs[sc.LANGCHAIN_METADATA_PREFIX + key] = value

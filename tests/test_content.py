@@ -506,6 +506,17 @@ def test_non_secret_metadata_recorded(telemetry: Any) -> None:
     assert attrs["langchain.metadata.beta"] is True
 
 
+def test_long_metadata_string_is_cut_and_marked(telemetry: Any) -> None:
+    """A metadata string over 1024 characters keeps its first 1024, then the truncation marker."""
+    FakeOpenAIChat().invoke(
+        "hi", config={"callbacks": [telemetry.handler()], "metadata": {"note": "n" * 5000}}
+    )
+
+    assert telemetry.span("chat gpt-4o-mini").attributes["langchain.metadata.note"] == (
+        "n" * 1024 + "...[truncated]"
+    )
+
+
 @pytest.mark.parametrize(
     "key",
     [
