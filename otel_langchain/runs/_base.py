@@ -60,8 +60,9 @@ def is_cancellation(error: BaseException) -> bool:
     return isinstance(error, _CANCELLED)
 
 
-def _is_control_flow(error: BaseException) -> bool:
-    return any(cls.__name__ in _CONTROL_FLOW for cls in type(error).__mro__)
+def is_one_of(error: BaseException, class_names: frozenset[str]) -> bool:
+    """``error``'s class or a base of it has one of these names (LangGraph's, not imported)."""
+    return any(cls.__name__ in class_names for cls in type(error).__mro__)
 
 
 def child_tags(parent: Run, tags: list[str]) -> None:
@@ -272,7 +273,7 @@ class Run:
             record.set_attribute(span, sc.LANGCHAIN_RUN_CANCELLED, True)
             return None
         error_type = type(error).__name__
-        if _is_control_flow(error):
+        if is_one_of(error, _CONTROL_FLOW):
             record.set_attribute(span, sc.LANGCHAIN_RUN_CONTROL_FLOW, error_type)
             return None
         record.set_attribute(span, sc.ERROR_TYPE, error_type)

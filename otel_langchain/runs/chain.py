@@ -27,14 +27,10 @@ from otel_langchain import checkpoints
 from otel_langchain._content import safe_str
 from otel_langchain._links import Steps, ToolCalls, is_resume_input, resume_link
 from otel_langchain._rollup import RunTotals
-from otel_langchain.runs._base import Run, Tracing
+from otel_langchain.runs._base import Run, Tracing, is_one_of
 
 # LangGraph's interrupt exceptions (``interrupt()``, ``NodeInterrupt``), by class name.
 _INTERRUPTS = frozenset({"GraphInterrupt", "NodeInterrupt"})
-
-
-def _is_interrupt(error: BaseException) -> bool:
-    return any(cls.__name__ in _INTERRUPTS for cls in type(error).__mro__)
 
 
 class _Graph:
@@ -173,7 +169,7 @@ class ChainRun(Run):
     def fail(self, error: BaseException) -> None:
         """An interrupt interrupts the agent run above (and this one, if an agent)."""
         try:
-            if _is_interrupt(error):
+            if is_one_of(error, _INTERRUPTS):
                 above: Run | None = self.owner
                 if above is self and self.graph is not None:
                     self.graph.interrupted = True
