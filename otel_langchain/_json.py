@@ -142,7 +142,7 @@ class _Writer:
         elif is_dataclass(value) and not isinstance(value, type):
             # LangGraph's Command and Send: their fields, not a repr (a message's pydantic
             # repr inside one costs hundreds of microseconds)
-            self.mapping(_dataclass_items(value), depth)
+            self.mapping(dataclass_items(value), depth)
         else:
             self.string(safe_str(value))
 
@@ -155,7 +155,7 @@ class _Writer:
         if message and not self.withheld:  # with calls withheld, the output depends on them
             self.message(cast(BaseMessage, value), depth)
         else:
-            self.mapping(_model_items(value, self.withheld), depth)
+            self.mapping(model_items(value, self.withheld), depth)
 
     def message(self, value: BaseMessage, depth: int) -> None:
         """Messages recur (in every state that holds them): written once (``_Fragments``)."""
@@ -171,7 +171,7 @@ class _Writer:
             self.items -= hit[1]
             return
         start, items, levels_cut = len(self.out), self.items, self.levels_cut
-        self.mapping(_model_items(value, ()), depth)  # raises _Budget if cut
+        self.mapping(model_items(value, ()), depth)  # raises _Budget if cut
         if self.levels_cut == levels_cut:  # whole, and no level cut at MAX_DEPTH inside
             fragment = "".join(self.out[start:])
             _fragments.put(value, self.text, self.string_limit, fragment, items - self.items, depth)
@@ -302,7 +302,7 @@ def _int(value: int) -> str:
 _WITHHELD_FIELDS = frozenset({"content", "artifact"})
 
 
-def _model_items(model: BaseModel, withheld: Container[str]) -> Iterable[tuple[str, Any]]:
+def model_items(model: BaseModel, withheld: Container[str]) -> Iterable[tuple[str, Any]]:
     """A pydantic model's fields, read lazily (``model_dump`` would copy them all).
 
     A tool message answering a withheld call keeps its fields but not what the tool returned.
@@ -319,7 +319,7 @@ def _model_items(model: BaseModel, withheld: Container[str]) -> Iterable[tuple[s
             yield name, getattr(model, name, None)
 
 
-def _dataclass_items(value: Any) -> Iterable[tuple[str, Any]]:
+def dataclass_items(value: Any) -> Iterable[tuple[str, Any]]:
     for field in fields(value):
         yield field.name, getattr(value, field.name, None)
 

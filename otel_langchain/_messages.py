@@ -18,10 +18,14 @@ generic part, and a block with nothing but a type is dropped.
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Iterator, Mapping
+from dataclasses import is_dataclass
 from typing import Any
+
+from pydantic import BaseModel
 
 from otel_langchain._capture import NOT_CAPTURED
 from otel_langchain._content import ContentPolicy, Piece, safe_str
+from otel_langchain._json import dataclass_items, model_items
 from otel_langchain._record import Captured
 
 _ROLES = {
@@ -85,7 +89,15 @@ class _Builder:
                 if budget[0] < 0:
                     break
             return items
-        return value
+        if value is None or isinstance(value, (bool, int, float)):
+            return value
+        # An object (a pydantic model, a dataclass): its fields, their texts through the
+        # policy like any other (the user's ``redact`` included); anything else as text.
+        if isinstance(value, BaseModel):
+            return self.data(dict(model_items(value, ())), budget, depth + 1)
+        if is_dataclass(value) and not isinstance(value, type):
+            return self.data(dict(dataclass_items(value)), budget, depth + 1)
+        return self.text(value)
 
     def budget(self) -> list[int]:
         return [self.policy.limit]

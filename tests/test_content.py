@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import tool
+from pydantic import BaseModel
 
 from otel_langchain import _safety
 from otel_langchain._content import CAPTURE_ENV, MAX_LENGTH_ENV, is_secret_key
@@ -269,6 +271,30 @@ def test_output_tool_calls_are_tool_call_parts(telemetry: Any) -> None:
             "finish_reason": "tool_calls",
         }
     ]
+
+
+def test_tool_call_arguments_holding_objects_are_redacted(telemetry: Any) -> None:
+    """A pydantic model or a dataclass in a tool call's arguments: its fields, redacted."""
+
+    class Person(BaseModel):
+        name: str
+
+    @dataclass
+    class Place:
+        city: str
+
+    args = {"who": Person(name="alice"), "where": Place(city="alice springs"), "n": 2}
+    call = {"name": "lookup", "args": args, "id": "call_6", "type": "tool_call"}
+    model = FakeOpenAIChat(responses=[AIMessage(content="", tool_calls=[call])])
+    handler = telemetry.handler(capture_content=True, redact=lambda s: s.replace("alice", "[name]"))
+    model.invoke("hi", config={"callbacks": [handler]})
+
+    out = json.loads(telemetry.span("chat gpt-4o-mini").attributes["gen_ai.output.messages"])
+    assert out[0]["parts"][0]["arguments"] == {
+        "who": {"name": "[name]"},
+        "where": {"city": "[name] springs"},
+        "n": 2,
+    }
 
 
 def test_text_llm_prompt_and_completion_messages(telemetry: Any) -> None:
