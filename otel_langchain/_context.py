@@ -106,11 +106,8 @@ def leave_run(run_ctx: RunContext, previous: Context, token: object) -> None:
         for node in followers:
             _assign(node, previous)
             node.source = target
-    else:  # the common case: nothing followed this run (``_assign``, inline)
-        _dict_update(run_ctx, previous)
-        if len(run_ctx) != len(previous):
-            for key in [k for k in run_ctx if k not in previous]:
-                _dict_delitem(run_ctx, key)
+    else:  # the common case: nothing followed this run
+        _assign(run_ctx, previous)
         run_ctx.source = target
     if target is not None:
         deps = target.dependents

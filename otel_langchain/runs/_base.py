@@ -68,8 +68,8 @@ def is_one_of(error: BaseException, class_names: frozenset[str]) -> bool:
 def child_tags(parent: Run, tags: list[str]) -> None:
     """A child run's tags: ``RunnableRetry`` tags its attempts ``retry:attempt:N`` (N > 1 a retry).
 
-    A retry is a ``retry`` event on the parent run. Looked at inline (one loop, no
-    call per tag): most runs carry one or two bookkeeping tags and no retry tag.
+    A retry is a ``retry`` event on the parent run. Called only for a child with
+    tags; most carry one or two bookkeeping tags and no retry tag.
     """
     for tag in tags:
         if type(tag) is str and tag.startswith(_RETRY_TAG):

@@ -68,7 +68,9 @@ class RunRegistry:
 
     Keys: a UUID run id is stored by its integer (``UUID.int``), whose hash is the
     same as the UUID's but computed in C: ``UUID.__hash__`` is a Python method,
-    called on every lookup (three to four per run). Any other id is its own key.
+    called on every lookup (three to four per run). Any other id is its own key. The
+    key is computed inline where it is needed (``_ended._key`` does the same for the
+    ended runs, off the hot path): a call of it costs what the key saves.
     """
 
     def __init__(self, max_open: int, max_age: float | None) -> None:
