@@ -1,7 +1,12 @@
-"""A chain run's own cost: the handler's two hooks, driven directly, counted under callgrind.
+"""One run's own cost: the handler's two hooks, driven directly, counted under callgrind.
 
-The hooks of one chain run (``on_chain_start`` under an open parent, then
-``on_chain_end``, as ``RunnableSequence`` calls them for each step) in a loop, with
+``--kind chain`` (the default): the hooks of one chain run (``on_chain_start``
+under an open parent, then ``on_chain_end``, as ``RunnableSequence`` calls them for
+each step). ``--kind model``: the hooks of one chat model call as the agent
+workload's model makes them (``on_chat_model_start`` with the messages, the
+invocation parameters and LangChain's ``ls_*`` metadata, then ``on_llm_end`` with
+a response carrying usage, a response id, a finish reason and one tool call),
+recorded once from a real ``BaseChatModel.invoke`` and replayed. In a loop, with
 no-op tracer and meter providers (``noop``: only our own Python, plus the API's
 no-op span) or with the SDK (``sdk``: TracerProvider without processors,
 MeterProvider with an InMemoryMetricReader). Only the measured loop is counted
@@ -10,44 +15,87 @@ under callgrind and prints k-instructions per run. Quicker than the suite while
 tuning the hot path; the suite's figures are the ones to report.
 
     .venv-bench/bin/python benchmarks/own_code.py noop sdk
+    .venv-bench/bin/python benchmarks/own_code.py --kind model noop sdk
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
 import uuid
 from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import BaseCallbackHandler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import callgrind
+import regions
 
 
-def count(providers: str, runs: int) -> float:
-    """k-instructions per chain run, counted in a child process under callgrind."""
+def count(providers: str, runs: int, kind: str, functions: int) -> float:
+    """k-instructions per run, counted in a child process under callgrind.
+
+    With ``functions``, also prints that many of our functions with the most
+    instructions (inclusive, per run; each wrapped call adds a few instructions).
+    """
     work = Path(tempfile.mkdtemp(prefix="own-code-"))
-    callgrind.build(work, regions=False)
+    callgrind.build(work, regions=functions > 0)
     out = work / "callgrind.out"
     subprocess.run(
         ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
-         sys.executable, __file__, "--child", str(work), "--runs", str(runs), providers],
+         sys.executable, __file__, "--child", str(work), "--runs", str(runs), "--kind", kind,
+         "--functions", str(functions), providers],
         check=True, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     counts = []
     for dump in work.glob("callgrind.out*"):
         try:
-            counts.append(callgrind.totals(dump))
+            counts.append((callgrind.totals(dump), dump))
         except ValueError:  # the dump at exit: nothing counted outside the loop
             continue
     if len(counts) != 1:
         raise SystemExit(f"expected one dump of the measured loop in {work}, found {len(counts)}")
-    return counts[0] / runs / 1000
+    total, dump = counts[0]
+    if functions:
+        labels = {int(k): v for k, v in json.loads((work / "labels.json").read_text()).items()}
+        found = callgrind.inclusive_regions(dump)
+        top = sorted(((n, labels[i]) for i, n in found.items()), reverse=True)[:functions]
+        for n, label in top:
+            print(f"  {n / runs / 1000:8.1f}k  {label}")
+    return total / runs / 1000
 
 
-def child(work: Path, providers: str, runs: int) -> None:
+class Recorder(BaseCallbackHandler):
+    """Keeps the arguments of a chat model call's two hooks, to replay them."""
+
+    def __init__(self) -> None:
+        self.start: tuple[Any, ...] = ()
+        self.end: tuple[Any, ...] = ()
+
+    def on_chat_model_start(self, serialized: Any, messages: Any, **kwargs: Any) -> None:
+        self.start = (serialized, messages, kwargs)
+
+    def on_llm_end(self, response: Any, **kwargs: Any) -> None:
+        self.end = (response, kwargs)
+
+
+def model_call() -> Recorder:
+    """One call of the agent workload's model (a tool call in its reply), as recorded."""
+    from langchain_core.messages import HumanMessage
+    from workloads import ToolCallingChat, get_local_time, get_weather
+
+    recorder = Recorder()
+    model = ToolCallingChat().bind_tools([get_weather, get_local_time])
+    model.invoke([HumanMessage("What is the weather in Paris?")], {"callbacks": [recorder]})
+    return recorder
+
+
+def child(work: Path, providers: str, runs: int, kind: str, functions: int) -> None:
     from opentelemetry.metrics import NoOpMeterProvider
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -74,7 +122,7 @@ def child(work: Path, providers: str, runs: int) -> None:
     )  # fmt: skip
     ids = [uuid.uuid4() for _ in range(2 * runs)]
 
-    def loop(run_ids: list[uuid.UUID]) -> None:
+    def chain_loop(run_ids: list[uuid.UUID]) -> None:
         for run_id in run_ids:
             handler.on_chain_start(
                 serialized, {"x": 1}, run_id=run_id, parent_run_id=root,
@@ -82,25 +130,48 @@ def child(work: Path, providers: str, runs: int) -> None:
             )  # fmt: skip
             handler.on_chain_end({"y": 1}, run_id=run_id, parent_run_id=root, tags=["seq:step:2"])
 
+    call = model_call()
+    model, messages, start = call.start
+    response, end = call.end
+    start = {k: v for k, v in start.items() if k not in ("run_id", "parent_run_id")}
+    end = {k: v for k, v in end.items() if k not in ("run_id", "parent_run_id")}
+
+    def model_loop(run_ids: list[uuid.UUID]) -> None:
+        for run_id in run_ids:
+            handler.on_chat_model_start(model, messages, run_id=run_id, parent_run_id=root, **start)
+            handler.on_llm_end(response, run_id=run_id, parent_run_id=root, **end)
+
+    loop = model_loop if kind == "model" else chain_loop
+    if functions:
+        sys.path.insert(0, str(work))
+        labels = callgrind.wrap_all(regions.ours(), ("otel_langchain",))
+        (work / "labels.json").write_text(json.dumps(labels))
+
     loop(ids[:runs])
     client.start()
     loop(ids[runs:])
     client.stop("loop")
     if handler.open_runs != 1:  # the root
-        raise SystemExit(f"{handler.open_runs - 1} chain runs left open")
+        raise SystemExit(f"{handler.open_runs - 1} {kind} runs left open")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("providers", nargs="+", choices=["noop", "sdk"])
-    parser.add_argument("--runs", type=int, default=200, help="chain runs measured")
+    parser.add_argument("--kind", choices=["chain", "model"], default="chain", help="run kind")
+    parser.add_argument("--runs", type=int, default=200, help="runs measured")
+    parser.add_argument(
+        "--functions", type=int, default=0, metavar="N",
+        help="also print the N functions of ours with the most instructions per run",
+    )  # fmt: skip
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        child(args.child, args.providers[0], args.runs)
+        child(args.child, args.providers[0], args.runs, args.kind, args.functions)
         return
     for providers in args.providers:
-        print(f"{providers}: {count(providers, args.runs):.1f} k-instructions per chain run")
+        figure = count(providers, args.runs, args.kind, args.functions)
+        print(f"{providers}: {figure:.1f} k-instructions per {args.kind} run")
 
 
 if __name__ == "__main__":
