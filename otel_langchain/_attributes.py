@@ -55,6 +55,10 @@ _REQUEST_PARAMS: tuple[tuple[str, str, type], ...] = (
     ("random_seed", sc.GEN_AI_REQUEST_SEED, int),
     ("n", sc.GEN_AI_REQUEST_CHOICE_COUNT, int),
 )
+_PARAMS = {key: (attr, kind) for key, attr, kind in _REQUEST_PARAMS}
+_PARAM_KEYS = frozenset(_PARAMS)
+# Each parameter's place in the list: of several spellings of one, the first wins.
+_PARAM_ORDER = {key: i for i, (key, _, _) in enumerate(_REQUEST_PARAMS)}
 #: Longest metadata string recorded (``langchain.metadata.*``); longer ones are cut, marked.
 _MAX_METADATA = 1024
 _CONVERSATION_KEYS = ("thread_id", "session_id", "conversation_id")
@@ -134,8 +138,11 @@ def request_params(
     """gen_ai.request.* parameters (an allow-list: nothing else of the params is read)."""
     attrs: dict[str, Any] = {}
     if invocation:
-        for key, attr, kind in _REQUEST_PARAMS:
-            if attr not in attrs and key in invocation:
+        # The invocation params hold few of the listed keys: found with one set operation.
+        present = _PARAM_KEYS.intersection(invocation)
+        for key in sorted(present, key=_PARAM_ORDER.__getitem__) if len(present) > 1 else present:
+            attr, kind = _PARAMS[key]
+            if attr not in attrs:
                 value = _number(invocation[key], kind)
                 if value is not None:
                     attrs[attr] = value
@@ -255,18 +262,43 @@ def _metadata_attrs(metadata: Mapping[str, Any], attrs: dict[str, Any], user_ids
     step = metadata.get("langgraph_step")
     if isinstance(step, int) and not isinstance(step, bool):
         attrs[sc.LANGGRAPH_STEP] = step
+    known = _metadata_keys
     for key, value in metadata.items():
-        if not isinstance(key, str) or key.startswith(_INTERNAL_METADATA) or key in _RESERVED_KEYS:
+        attr = known.get(key)
+        if attr is None:
+            attr = _metadata_key(key)
+        if attr is _SKIP:
             continue
-        if is_secret_key(key):
+        if attr is _SECRET:
             if isinstance(value, str):
                 learn((value,), recent=True)  # masked wherever else it shows up
             continue
         if isinstance(value, str):
-            attrs[sc.LANGCHAIN_METADATA_PREFIX + key] = (
+            attrs[attr] = (
                 value
                 if len(value) <= _MAX_METADATA
                 else scrub_head(value, _MAX_METADATA)[0] + TRUNCATED
             )
         elif isinstance(value, (bool, int, float)):
-            attrs[sc.LANGCHAIN_METADATA_PREFIX + key] = value
+            attrs[attr] = value
+
+
+# What a metadata key is: skipped (LangChain's and LangGraph's own keys, the reserved
+# ones, keys that are not strings), a credential's name, or the attribute it becomes.
+# Decided once per key: most runs carry the same few keys.
+_SKIP = ""
+_SECRET = "secret"
+_MAX_KNOWN_KEYS = 1024
+_metadata_keys: dict[Any, str] = {}
+
+
+def _metadata_key(key: Any) -> str:
+    if not isinstance(key, str) or key.startswith(_INTERNAL_METADATA) or key in _RESERVED_KEYS:
+        attr = _SKIP
+    elif is_secret_key(key):
+        attr = _SECRET
+    else:
+        attr = sc.LANGCHAIN_METADATA_PREFIX + key
+    if len(_metadata_keys) < _MAX_KNOWN_KEYS:
+        _metadata_keys[key] = attr
+    return attr

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from opentelemetry.trace import Link, SpanContext
@@ -41,26 +41,6 @@ def _bounded_put(store: dict[str, Any], key: str, value: Any, limit: int) -> Non
             del store[next(iter(store))]
         except (StopIteration, KeyError, RuntimeError):  # another thread got there first
             break
-
-
-def tool_call_ids(response: Any) -> list[str]:
-    """The ids of the tool calls a model response asks for, in order."""
-    ids: list[str] = []
-    generations = getattr(response, "generations", None)
-    if type(generations) is not list:
-        return ids
-    for group in generations:
-        if type(group) is not list:
-            continue
-        for gen in group:
-            calls = getattr(getattr(gen, "message", None), "tool_calls", None)
-            if not calls or type(calls) is not list:  # the usual case: no tool calls
-                continue
-            for call in calls:
-                call_id = call.get("id") if isinstance(call, Mapping) else None
-                if isinstance(call_id, str) and call_id:
-                    ids.append(call_id)
-    return ids
 
 
 def _tool_result_ids(messages: Any) -> Iterable[str]:

@@ -1,4 +1,4 @@
-"""Pure functions: an ``LLMResult`` -> response model, id, finish reasons, token usage.
+"""Pure functions: an ``LLMResult`` -> response model, id, finish reasons, token usage, tool calls.
 
 Usage comes from ``AIMessage.usage_metadata`` (LangChain's normalised form, also
 on streamed results, where it is summed over the chunks), else from
@@ -87,10 +87,6 @@ def _generations(response: Any) -> Iterator[Any]:
             yield from group
 
 
-def _message(gen: Any) -> Any:
-    return getattr(gen, "message", None)
-
-
 _EMPTY: Mapping[str, Any] = {}
 
 
@@ -105,46 +101,104 @@ def llm_output(response: Any) -> Mapping[str, Any]:
     return _mapping(getattr(response, "llm_output", None))
 
 
+class Response:
+    """What a model response says about the call, read in one walk over its generations.
+
+    ``model``: the model that answered (message ``response_metadata``, else
+    ``llm_output``); ``id``: the provider's response id (LangChain's own ``run-...``
+    ids are not one); ``finish_reasons``: one per generation that reported one;
+    ``usage``: the token counts (``usage_metadata``, else ``llm_output``);
+    ``tool_call_ids``: the ids of the tool calls it asks for, in order.
+    """
+
+    __slots__ = ("finish_reasons", "id", "model", "tool_call_ids", "usage")
+
+    def __init__(self, response: Any) -> None:
+        model: str | None = None
+        response_id: str | None = None
+        reasons: list[str] = []
+        calls: list[str] = []
+        counts = TokenCounts()
+        for gen in _generations(response):
+            message = getattr(gen, "message", None)
+            meta = _mapping(getattr(message, "response_metadata", None))
+            if model is None:
+                for key in _RESPONSE_MODEL_KEYS:
+                    value = meta.get(key)
+                    if isinstance(value, str) and value:
+                        model = value
+                        break
+            if response_id is None:
+                value = meta.get("id")
+                if isinstance(value, str) and value:
+                    response_id = value
+                else:
+                    value = getattr(message, "id", None)
+                    if (
+                        isinstance(value, str)
+                        and value
+                        and not value.startswith(_LANGCHAIN_ID_PREFIXES)
+                    ):
+                        response_id = value
+            found = _finish_reason(meta) or _finish_reason(
+                _mapping(getattr(gen, "generation_info", None))
+            )
+            if found:
+                reasons.append(found)
+            used = getattr(message, "usage_metadata", None)
+            if type(used) is dict or isinstance(used, Mapping):
+                _from_usage_metadata(used, counts)
+            tool_calls = getattr(message, "tool_calls", None)
+            if tool_calls and isinstance(tool_calls, list):
+                for call in tool_calls:
+                    call_id = call.get("id") if isinstance(call, Mapping) else None
+                    if isinstance(call_id, str) and call_id:
+                        calls.append(call_id)
+        self.model = model
+        self.id = response_id
+        self.finish_reasons = reasons
+        self.usage = counts
+        self.tool_call_ids = calls
+        if model is None or response_id is None or not counts.reported:
+            out = llm_output(response)
+            if out:
+                self._from_llm_output(out)
+
+    def _from_llm_output(self, out: Mapping[str, Any]) -> None:
+        """What the generations left unsaid, from ``llm_output``."""
+        if self.model is None:
+            for key in _RESPONSE_MODEL_KEYS:
+                value = out.get(key)
+                if isinstance(value, str) and value:
+                    self.model = value
+                    break
+        if self.id is None:
+            value = out.get("id")
+            self.id = value if isinstance(value, str) and value else None
+        if not self.usage.reported:
+            raw = out.get("token_usage") or out.get("usage") or out.get("usage_metadata")
+            if isinstance(raw, Mapping):
+                _from_provider_dict(raw, self.usage)
+
+
 def response_model(response: Any) -> str | None:
     """The model that answered: message ``response_metadata``, else ``llm_output``."""
-    for gen in _generations(response):
-        meta = _mapping(getattr(_message(gen), "response_metadata", None))
-        for key in _RESPONSE_MODEL_KEYS:
-            value = meta.get(key)
-            if isinstance(value, str) and value:
-                return value
-    out = llm_output(response)
-    for key in _RESPONSE_MODEL_KEYS:
-        value = out.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return None
+    return Response(response).model
 
 
 def response_id(response: Any) -> str | None:
     """The provider's response id (LangChain's own ``run-...`` ids are not one)."""
-    for gen in _generations(response):
-        msg = _message(gen)
-        value = _mapping(getattr(msg, "response_metadata", None)).get("id")
-        if isinstance(value, str) and value:
-            return value
-        value = getattr(msg, "id", None)
-        if isinstance(value, str) and value and not value.startswith(_LANGCHAIN_ID_PREFIXES):
-            return value
-    value = llm_output(response).get("id")
-    return value if isinstance(value, str) and value else None
+    return Response(response).id
 
 
 def finish_reasons(response: Any) -> list[str]:
     """One finish reason per generation that reported one."""
-    reasons: list[str] = []
-    for gen in _generations(response):
-        found = _finish_reason(_mapping(getattr(_message(gen), "response_metadata", None)))
-        if not found:
-            found = _finish_reason(_mapping(getattr(gen, "generation_info", None)))
-        if found:
-            reasons.append(found)
-    return reasons
+    return Response(response).finish_reasons
+
+
+def tool_call_ids(response: Any) -> list[str]:
+    """The ids of the tool calls a model response asks for, in order."""
+    return Response(response).tool_call_ids
 
 
 def _finish_reason(source: Mapping[str, Any]) -> str | None:
@@ -157,23 +211,29 @@ def _finish_reason(source: Mapping[str, Any]) -> str | None:
 
 def usage(response: Any) -> TokenCounts:
     """Token usage of the call, from ``usage_metadata`` else ``llm_output``."""
-    result = TokenCounts()
-    for gen in _generations(response):
-        meta = getattr(_message(gen), "usage_metadata", None)
-        if type(meta) is dict or isinstance(meta, Mapping):
-            result.add("input", meta.get("input_tokens"))
-            result.add("output", meta.get("output_tokens"))
-            inp = _mapping(meta.get("input_token_details"))
-            result.add("cache_read", inp.get("cache_read"))
-            result.add("cache_creation", inp.get("cache_creation"))
-            result.add("reasoning", _mapping(meta.get("output_token_details")).get("reasoning"))
-    if result.reported:
-        return result
-    out = llm_output(response)
-    raw = out.get("token_usage") or out.get("usage") or out.get("usage_metadata")
-    if isinstance(raw, Mapping):
-        _from_provider_dict(raw, result)
-    return result
+    return Response(response).usage
+
+
+def _from_usage_metadata(meta: Mapping[str, Any], result: TokenCounts) -> None:
+    """LangChain's ``usage_metadata``; the counts are ints in the usual case, checked inline."""
+    value = meta.get("input_tokens")
+    if type(value) is int and value >= 0:
+        result.input = value if result.input is None else result.input + value
+    else:
+        result.add("input", value)
+    value = meta.get("output_tokens")
+    if type(value) is int and value >= 0:
+        result.output = value if result.output is None else result.output + value
+    else:
+        result.add("output", value)
+    details = meta.get("input_token_details")
+    if details:
+        inp = _mapping(details)
+        result.add("cache_read", inp.get("cache_read"))
+        result.add("cache_creation", inp.get("cache_creation"))
+    details = meta.get("output_token_details")
+    if details:
+        result.add("reasoning", _mapping(details).get("reasoning"))
 
 
 def _first(raw: Mapping[str, Any], keys: tuple[str, ...]) -> Any:

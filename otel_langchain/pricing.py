@@ -68,18 +68,27 @@ class ModelPrice:
         the uncached rest is billed at the input price. Cache prices left
         unset fall back to the input price. Negative counts count as zero.
         """
+        input_cost, output_cost = self.split(
+            input_tokens, output_tokens, cache_read_tokens, cache_write_tokens
+        )
+        return input_cost + output_cost
+
+    def split(
+        self,
+        input_tokens: int,
+        output_tokens: int,
+        cache_read_tokens: int = 0,
+        cache_write_tokens: int = 0,
+    ) -> tuple[float, float]:
+        """The USD cost of one call's input tokens and of its output tokens (see :meth:`cost`)."""
         cache_read_tokens = max(cache_read_tokens, 0)
         cache_write_tokens = max(cache_write_tokens, 0)
         uncached = max(input_tokens - cache_read_tokens - cache_write_tokens, 0)
         read_price = self.input if self.cache_read is None else self.cache_read
         write_price = self.input if self.cache_write is None else self.cache_write
-        total = (
-            uncached * self.input
-            + cache_read_tokens * read_price
-            + cache_write_tokens * write_price
-            + max(output_tokens, 0) * self.output
-        )
-        return total * _PER_TOKEN
+        input_cost = uncached * self.input + cache_read_tokens * read_price
+        input_cost += cache_write_tokens * write_price
+        return input_cost * _PER_TOKEN, max(output_tokens, 0) * self.output * _PER_TOKEN
 
 
 class PriceTable:

@@ -12,8 +12,8 @@ from langchain_core.outputs import ChatGeneration, LLMResult
 from opentelemetry.trace import SpanContext
 
 from otel_langchain import _links
-from otel_langchain._links import Interrupts, Steps, ToolCalls, tool_call_ids
-from otel_langchain._llm_result import TokenCounts
+from otel_langchain._links import Interrupts, Steps, ToolCalls
+from otel_langchain._llm_result import TokenCounts, tool_call_ids
 from otel_langchain._rollup import RunTotals
 from otel_langchain._token_types import PARTS, token_points
 

@@ -24,7 +24,7 @@ from otel_langchain import _llm_result as result
 from otel_langchain import _messages as messages
 from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
-from otel_langchain._links import ToolCalls, tool_call_ids
+from otel_langchain._links import ToolCalls
 from otel_langchain._metrics import NO_EXEMPLAR, ModelSeries
 from otel_langchain._secrets import learn_from_model
 from otel_langchain._token_types import token_points
@@ -140,11 +140,12 @@ class ModelRun(Run):
         response = outputs
         extra: dict[str, Any] | None = None
         try:
-            response_model = result.response_model(response)
+            facts = result.Response(response)
+            response_model = facts.model
             series = self._series(response_model)
             recorded_by, their_metrics = self._recorded_by()
             extra = self._timing(series.attrs, duration=not their_metrics)
-            counts = result.usage(response)
+            counts = facts.usage
             if counts.reported and not their_metrics:
                 self._record_tokens(series, counts)
             cost = self._cost(series, response_model, counts)
@@ -152,7 +153,7 @@ class ModelRun(Run):
                 self._track(response_model, counts, cost)
             for totals in self.rollup:
                 totals.add(counts, cost)
-            call_ids = tool_call_ids(response)
+            call_ids = facts.tool_call_ids
             if call_ids:  # the tool runs answering them link back to this span
                 extra[sc.LANGCHAIN_LLM_TOOL_CALL_IDS] = call_ids
                 owner = self.owner
@@ -160,7 +161,7 @@ class ModelRun(Run):
                     owner.tool_calls = ToolCalls()
                 owner.tool_calls.asked(self.span.get_span_context(), call_ids)
             if self.span.is_recording():
-                extra.update(self._response_attributes(response, response_model, counts, cost))
+                extra.update(self._response_attributes(response, facts, cost))
                 if recorded_by is not None:
                     dedupe.move_usage(extra, recorded_by)
         finally:
@@ -249,14 +250,12 @@ class ModelRun(Run):
         if found is None:
             return None
         # Per token type (input incl. cache reads/writes, output), as tokens are.
-        price = found[1]
-        input_cost = price.cost(
-            input_tokens=counts.input or 0,
-            output_tokens=0,
-            cache_read_tokens=counts.cache_read or 0,
-            cache_write_tokens=counts.cache_creation or 0,
+        input_cost, output_cost = found[1].split(
+            counts.input or 0,
+            counts.output or 0,
+            counts.cache_read or 0,
+            counts.cache_creation or 0,
         )
-        output_cost = price.cost(input_tokens=0, output_tokens=counts.output or 0)
         self.tracing.metrics.add_cost(series, input_cost, output_cost)
         return input_cost + output_cost
 
@@ -275,19 +274,15 @@ class ModelRun(Run):
             )
 
     def _response_attributes(
-        self,
-        response: Any,
-        response_model: str | None,
-        counts: result.TokenCounts,
-        cost: float | None,
+        self, response: Any, facts: result.Response, cost: float | None
     ) -> dict[str, Any]:
         attrs: dict[str, Any] = {}
-        if response_model:
-            attrs[sc.GEN_AI_RESPONSE_MODEL] = response_model
-        response_id = result.response_id(response)
-        if response_id:
-            attrs[sc.GEN_AI_RESPONSE_ID] = response_id
-        reasons = result.finish_reasons(response)
+        if facts.model:
+            attrs[sc.GEN_AI_RESPONSE_MODEL] = facts.model
+        if facts.id:
+            attrs[sc.GEN_AI_RESPONSE_ID] = facts.id
+        reasons = facts.finish_reasons
+        counts = facts.usage
         if reasons:
             attrs[sc.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
         for attr, value in (
