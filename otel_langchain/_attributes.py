@@ -62,6 +62,7 @@ _PARAM_ORDER = {key: i for i, (key, _, _) in enumerate(_REQUEST_PARAMS)}
 #: Longest metadata string recorded (``langchain.metadata.*``); longer ones are cut, marked.
 _MAX_METADATA = 1024
 _CONVERSATION_KEYS = ("thread_id", "session_id", "conversation_id")
+_CONVERSATION_SET = frozenset(_CONVERSATION_KEYS)
 # Personal data: recorded as user.id only when capture_user_id is on, never as langchain.metadata.*.
 _USER_KEYS = ("user_id", "user.id")
 _RESERVED_KEYS = frozenset(_CONVERSATION_KEYS + _USER_KEYS)
@@ -127,6 +128,10 @@ def request_model(
 
 
 def _number(value: Any, kind: type) -> float | int | None:
+    if type(value) is float and kind is float:  # the usual cases first
+        return value if math.isfinite(value) else None
+    if type(value) is int and kind is int:
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     return int(value) if kind is int else float(value)
@@ -249,9 +254,10 @@ def identifier(metadata: Mapping[str, Any], keys: tuple[str, ...]) -> str | None
 
 
 def _metadata_attrs(metadata: Mapping[str, Any], attrs: dict[str, Any], user_ids: bool) -> None:
-    conversation = identifier(metadata, _CONVERSATION_KEYS)
-    if conversation is not None:
-        attrs[sc.GEN_AI_CONVERSATION_ID] = conversation
+    if not _CONVERSATION_SET.isdisjoint(metadata):  # one C pass over the keys, usually False
+        conversation = identifier(metadata, _CONVERSATION_KEYS)
+        if conversation is not None:
+            attrs[sc.GEN_AI_CONVERSATION_ID] = conversation
     if user_ids:
         user = identifier(metadata, _USER_KEYS)
         if user is not None:
