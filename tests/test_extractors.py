@@ -257,6 +257,24 @@ def test_request_params_skip_non_finite_max_tokens() -> None:
     """A non-finite max_tokens is not recorded (and does not raise)."""
     assert _attributes.request_params({"ls_max_tokens": math.inf}, None) == {}
     assert _attributes.request_params(None, {"max_tokens": math.nan}) == {}
+    assert _attributes.request_params(None, {"temperature": math.inf}) == {}
+    assert _attributes.request_params({"ls_temperature": math.nan}, None) == {}
+
+
+def test_request_params_first_spelling_wins() -> None:
+    """Of two spellings of one parameter, the one listed first is recorded."""
+    attrs = _attributes.request_params(None, {"max_output_tokens": 5, "max_tokens": 7, "n": 2})
+    assert attrs == {"gen_ai.request.max_tokens": 7, "gen_ai.request.choice.count": 2}
+
+
+def test_metadata_keys_give_the_same_attributes_every_time() -> None:
+    """A key's fate is decided once: the second run with it records the same, no credential."""
+    metadata = {"team": "search", "ls_provider": "openai", "api_key": "sk-live-0123456789", 7: "x"}
+    first = _attributes.common("r", "chain", "n", None, metadata)
+    second = _attributes.common("r", "chain", "n", None, dict(metadata, team="ads"))
+    assert first["langchain.metadata.team"] == "search"
+    assert second["langchain.metadata.team"] == "ads"
+    assert not [k for k in {*first, *second} if "api_key" in k or "ls_" in k or k.endswith("7")]
 
 
 def test_request_params_allow_list_only() -> None:
