@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -17,7 +20,10 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel
 from langchain_core.tools import tool
+from opentelemetry import context as context_api
 from opentelemetry import trace
+
+from otel_langchain import _context
 
 _providers: list[Any] = []
 
@@ -346,3 +352,28 @@ def test_sync_langgraph_stream_restores_caller_context(telemetry: Telemetry) -> 
             pass
         assert trace.get_current_span() is request
     assert handler.open_runs == 0
+
+
+def test_the_current_context_is_read_where_the_api_reads_it() -> None:
+    """With OTel's default runtime context, the variable is read and set directly: the
+    same context the API's get_current sees, and a token the API's detach takes."""
+    token = context_api.attach(context_api.set_value("probe", 1))
+    try:
+        assert _context.current() is context_api.get_current()
+        inner = _context._attach(context_api.set_value("probe", 2))
+        assert context_api.get_value("probe") == 2
+        context_api.detach(inner)  # type: ignore[arg-type]
+        assert context_api.get_value("probe") == 1
+    finally:
+        context_api.detach(token)
+
+
+def test_another_runtime_context_is_used_through_the_api() -> None:
+    """OTEL_PYTHON_CONTEXT naming a runtime context: its own methods run, not ours."""
+    code = (
+        "from opentelemetry import context as c\n"
+        "from otel_langchain import _context\n"
+        "assert _context.current is c.get_current and _context._attach is c.attach\n"
+    )
+    env = {**os.environ, "OTEL_PYTHON_CONTEXT": "contextvars_context"}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)

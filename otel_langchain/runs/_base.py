@@ -14,7 +14,6 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from opentelemetry import context as context_api
 from opentelemetry.context import Context
 from opentelemetry.trace import Span, SpanKind, Tracer
 
@@ -24,6 +23,7 @@ from otel_langchain._capture import METADATA_KEY as CAPTURE_KEY
 from otel_langchain._capture import Capture, Scope
 from otel_langchain._content import ContentPolicy, safe_str
 from otel_langchain._context import RunContext, enter_run, leave_run
+from otel_langchain._context import current as current_context
 from otel_langchain._events import event_attributes, exception_attributes, retry_attributes
 from otel_langchain._links import Interrupts
 
@@ -196,7 +196,7 @@ class Run:
             self.capture = self.capture.inherited
         if self.capture.on:
             self.input_content(attrs, inputs)
-        current = context_api.get_current()
+        current = current_context()
         if parent is not None:
             runs.note_child(parent, run_id)
             if tags:

@@ -8,8 +8,7 @@ from time import perf_counter
 from typing import Any
 from uuid import UUID
 
-from opentelemetry import context as context_api
-
+from otel_langchain._context import current as current_context
 from otel_langchain._ended import EndedRuns
 from otel_langchain._safety import report, warn_once
 from otel_langchain.runs import collected
@@ -33,7 +32,7 @@ def _ours(members: list[Run]) -> Run:
     from the run's own, so the current context tells apart two runs given the
     same id (two overlapping ``ainvoke``, or a nested one given its parent's id).
     """
-    current = context_api.get_current()
+    current = current_context()
     for run in members:
         if run.ctx is current:
             return run

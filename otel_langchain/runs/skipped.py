@@ -23,9 +23,8 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from opentelemetry import context as context_api
-
 from otel_langchain import _attributes as attributes
+from otel_langchain._context import current as current_context
 from otel_langchain._context import enter_run, leave_run
 from otel_langchain._skip import SkipRules
 from otel_langchain.runs._base import Run, Tracing, child_tags
@@ -122,7 +121,7 @@ class SkippedRun(Run):
         if metadata and isinstance(metadata.get("langgraph_node"), str):
             parent.node_run_started()
         self.span = self.kept.span
-        current = context_api.get_current()
+        current = current_context()
         self.previous = current
         self.ctx, self.token = enter_run(self.span, current)
         runs.add(run_id, self)
