@@ -120,6 +120,15 @@ class OTelCallbackHandler(BaseCallbackHandler):
     """
 
     run_inline = True  # called in the run's own task/context: required for context propagation
+    # LangChain reads one of these before each hook call; plain class attributes, not the
+    # base class's properties (a Python call each: 1.2 k instructions per hook call).
+    ignore_llm = False
+    ignore_retry = False
+    ignore_chain = False
+    ignore_agent = False
+    ignore_retriever = False
+    ignore_chat_model = False
+    ignore_custom_event = False
 
     @property
     def raise_error(self) -> bool:  # type: ignore[override]

@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from fakes import FakeOpenAIChat
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.callbacks.manager import dispatch_custom_event
 from langchain_core.documents import Document
 from langchain_core.messages import AIMessage, HumanMessage
@@ -650,3 +651,13 @@ def test_valid_arguments_accepted(telemetry: Any) -> None:
     )
     FakeOpenAIChat().invoke("hi", config={"callbacks": [h]})
     assert h.open_runs == 0
+
+
+def test_no_callback_kind_is_ignored() -> None:
+    """Every ``ignore_*`` switch LangChain reads is a plain False on the handler (a class
+    attribute, read without a call), including any the base class has added."""
+    names = [n for n in dir(BaseCallbackHandler) if n.startswith("ignore_")]
+    assert "ignore_chain" in names
+    for name in names:
+        assert name in vars(OTelCallbackHandler), name
+        assert vars(OTelCallbackHandler)[name] is False, name
