@@ -161,7 +161,7 @@ class ModelRun(Run):
                     owner.tool_calls = ToolCalls()
                 owner.tool_calls.asked(self.span.get_span_context(), call_ids)
             if self.span.is_recording():
-                extra.update(self._response_attributes(response, facts, cost))
+                self._response_attributes(extra, response, facts, cost)
                 if recorded_by is not None:
                     dedupe.move_usage(extra, recorded_by)
         finally:
@@ -274,9 +274,9 @@ class ModelRun(Run):
             )
 
     def _response_attributes(
-        self, response: Any, facts: result.Response, cost: float | None
-    ) -> dict[str, Any]:
-        attrs: dict[str, Any] = {}
+        self, attrs: dict[str, Any], response: Any, facts: result.Response, cost: float | None
+    ) -> None:
+        """Add the response's facts, usage and cost (and, captured, its messages) to ``attrs``."""
         if facts.model:
             attrs[sc.GEN_AI_RESPONSE_MODEL] = facts.model
         if facts.id:
@@ -302,4 +302,3 @@ class ModelRun(Run):
             attrs[sc.GEN_AI_OUTPUT_MESSAGES] = messages.output_messages(
                 response, reasons, self.tracing.content
             )
-        return attrs
