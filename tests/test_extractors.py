@@ -7,7 +7,7 @@ import json
 import math
 from types import SimpleNamespace
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -695,3 +695,16 @@ def test_tool_messages_with_non_string_ids_serialize() -> None:
     out = json.loads(_messages.input_messages([[tool, ai]], _POLICY).text)
     assert [m["role"] for m in out] == ["tool", "assistant"]
     assert "password" not in json.dumps(out)
+
+
+@given(run_id=st.uuids() | st.just(uuid4()))
+@example(run_id=UUID(int=0))
+@example(run_id=UUID(int=2**128 - 1))
+def test_run_id_text_is_the_uuids_canonical_form(run_id: UUID) -> None:
+    """``langchain.run_id`` is exactly ``str(run_id)``, whatever the UUID."""
+    assert _attributes.run_id_text(run_id) == str(run_id)
+
+
+def test_run_id_text_of_an_id_that_is_not_a_uuid() -> None:
+    """Another id (a string some integration passes) is recorded as its text."""
+    assert _attributes.run_id_text("run-7") == "run-7"
