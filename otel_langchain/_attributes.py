@@ -68,7 +68,7 @@ _CONVERSATION_SET = frozenset(_CONVERSATION_KEYS)
 _USER_KEYS = ("user_id", "user.id")
 _RESERVED_KEYS = frozenset(_CONVERSATION_KEYS + _USER_KEYS)
 USER_ID_ENV = "OTEL_LANGCHAIN_CAPTURE_USER_ID"
-_AGENT_NAMES = frozenset({"AgentExecutor", "LangGraph"})
+AGENT_NAMES = frozenset({"AgentExecutor", "LangGraph"})
 _INTERNAL_METADATA = ("ls_", "langgraph_", "lc_", "checkpoint_")
 # Tags LangChain and LangGraph add for their own bookkeeping (steps, branches, retries).
 _INTERNAL_TAGS = (
@@ -189,7 +189,7 @@ def run_name(serialized: Mapping[str, Any] | None, kwargs: Mapping[str, Any], de
 
 def is_agent(name: str, metadata: Mapping[str, Any] | None) -> bool:
     """A LangGraph graph's root run (or a legacy AgentExecutor) is an agent invocation."""
-    if name in _AGENT_NAMES:
+    if name in AGENT_NAMES:
         return True
     return bool(
         metadata

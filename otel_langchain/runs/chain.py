@@ -73,7 +73,11 @@ class ChainRun(Run):
         name = attributes.run_name(serialized, kwargs, run_type)
         attrs = attributes.common(run_id, run_type, name, tags, metadata, tracing.user_ids)
         span_name = name
-        self.agent = run_type == "chain" and attributes.is_agent(name, metadata)
+        self.agent = (
+            run_type == "chain"
+            and bool(metadata or name in attributes.AGENT_NAMES)  # most runs: no call
+            and attributes.is_agent(name, metadata)
+        )
         if self.agent:
             span_name, agent_attrs = attributes.agent(name)
             attrs.update(agent_attrs)

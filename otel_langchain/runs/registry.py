@@ -12,9 +12,7 @@ from otel_langchain._context import current as current_context
 from otel_langchain._ended import EndedRuns
 from otel_langchain._safety import report, warn_once
 from otel_langchain.runs import collected
-from otel_langchain.runs._base import EVICTED, EXPIRED, Run
-
-_PRUNE_CHILDREN_AT = 64
+from otel_langchain.runs._base import EVICTED, EXPIRED, PRUNE_CHILDREN_AT, Run
 
 
 def _chain(head: Run) -> list[Run]:
@@ -186,7 +184,7 @@ class RunRegistry:
             parent.children = [key]
             return
         n = len(children)
-        if n >= _PRUNE_CHILDREN_AT and not n & (n - 1):
+        if n >= PRUNE_CHILDREN_AT and not n & (n - 1):
             runs = self._runs
             children[:] = [c for c in children if c in runs]
         children.append(key)
