@@ -181,7 +181,11 @@ class Run:
         self.tracing = tracing
         self.run_type = run_type
         self.name = name
-        self.started_at = runs.housekeeping()
+        # ``RunRegistry.housekeeping``, called only when it has work (its check inline).
+        now = perf_counter()
+        if now >= runs.next_expiry or runs.deferred:
+            runs.housekeeping()
+        self.started_at = now
         #: Child runs by registry key (pruned to the open ones as it grows): ended with this
         #: run when it is abandoned (``RunRegistry.end_abandoned``).
         self.children: list[int] | None = None

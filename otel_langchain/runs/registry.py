@@ -83,6 +83,8 @@ class RunRegistry:
         self._lock = threading.Lock()
         #: Span contexts of recently ended root runs (for feedback after the run).
         self.ended = EndedRuns()
+        #: The runs of collected handlers, waiting to be ended (``collected``; shared).
+        self.deferred = collected.deferred
 
     def __len__(self) -> int:
         return len(self._runs) + self._shadowed
@@ -144,7 +146,7 @@ class RunRegistry:
         now = perf_counter()
         if now >= self.next_expiry:
             self.expire(now)
-        if collected.deferred:
+        if self.deferred:
             collected.end_deferred()
         return now
 
