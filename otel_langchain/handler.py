@@ -345,11 +345,7 @@ class OTelCallbackHandler(BaseCallbackHandler):
             report("on_retriever_start", exc)
 
     # -- ends: find the run, end it ---------------------------------------------------------
-
-    def _finish(self, run_id: UUID, outputs: Any) -> None:
-        run = self._runs.pop(run_id)
-        if run is not None:
-            run.finish(outputs)
+    # (each hook pops and ends its run itself: a shared helper costs 0.3 k instructions a run)
 
     def _fail(self, run_id: UUID, error: BaseException) -> None:
         """End the run with the error; an abandoned run's open descendants end with it."""
@@ -362,28 +358,36 @@ class OTelCallbackHandler(BaseCallbackHandler):
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """A chain run ended."""
         try:
-            self._finish(run_id, outputs)
+            run = self._runs.pop(run_id)
+            if run is not None:
+                run.finish(outputs)
         except Exception as exc:  # our bug: logged once, never raised into the app
             report("on_chain_end", exc)
 
     def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """A model call returned (an ``LLMResult``)."""
         try:
-            self._finish(run_id, response)
+            run = self._runs.pop(run_id)
+            if run is not None:
+                run.finish(response)
         except Exception as exc:  # our bug: logged once, never raised into the app
             report("on_llm_end", exc)
 
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """A tool call returned."""
         try:
-            self._finish(run_id, output)
+            run = self._runs.pop(run_id)
+            if run is not None:
+                run.finish(output)
         except Exception as exc:  # our bug: logged once, never raised into the app
             report("on_tool_end", exc)
 
     def on_retriever_end(self, documents: Sequence[Any], *, run_id: UUID, **kwargs: Any) -> None:
         """A retrieval returned its documents."""
         try:
-            self._finish(run_id, documents)
+            run = self._runs.pop(run_id)
+            if run is not None:
+                run.finish(documents)
         except Exception as exc:  # our bug: logged once, never raised into the app
             report("on_retriever_end", exc)
 
