@@ -26,6 +26,7 @@ from typing import Any, cast
 from langchain_core.messages import BaseMessage
 from pydantic import BaseModel
 
+from otel_langchain import _scrub
 from otel_langchain._capture import NOT_CAPTURED
 from otel_langchain._scrub import MAX_SECRET_LENGTH, is_secret_key, learn
 
@@ -52,7 +53,16 @@ class _Budget(Exception):
 
 
 class _Writer:
-    __slots__ = ("chars", "items", "levels_cut", "out", "string_limit", "text", "withheld")
+    __slots__ = (
+        "chars",
+        "items",
+        "keys",
+        "levels_cut",
+        "out",
+        "string_limit",
+        "text",
+        "withheld",
+    )
 
     def __init__(
         self,
@@ -68,6 +78,7 @@ class _Writer:
         self.string_limit = string_limit
         self.withheld = withheld
         self.levels_cut = 0
+        self.keys = _keys.of(text)
 
     def put(self, piece: str) -> None:
         self.out.append(piece)
@@ -179,24 +190,33 @@ class _Writer:
     def mapping(self, items: Iterable[tuple[Any, Any]], depth: int) -> None:
         self.put("{")
         first = True
+        keys = self.keys
         for key, item in items:
             name = key if type(key) is str else safe_str(key)
-            if is_secret_key(name):
+            known = keys.get(name)
+            fresh = known is None  # written by string() the first time, cached after
+            if known is None:
+                known = _keys.learn(keys, name, self.text)
+            if known is _SECRET_KEY:
                 _learn_dropped(item)
                 self.items -= _DROPPED_COST
                 if self.items < 0:
                     self.put(("" if first else ", ") + _MARKER + ": null}")
                     raise _Budget
                 continue
-            if not first:
-                self.put(", ")
+            separator = "" if first else ", "
             first = False
-            try:
-                self.string(name)
-            except _Budget:
-                self.put(": null}")
-                raise
-            self.put(": ")
+            # A key written before, when it fits whole: what string() would write, at once.
+            if not fresh and known[1] <= min(self.chars - len(separator) - 2, self.string_limit):
+                self.put(f"{separator}{known[0]}: ")
+            else:
+                self.put(separator)
+                try:
+                    self.string(name)
+                except _Budget:
+                    self.put(": null}")
+                    raise
+                self.put(": ")
             try:
                 self.value(item, depth + 1)
             except _Budget:
@@ -287,6 +307,62 @@ def _mark(message: BaseMessage) -> tuple[Any, int, int]:
 
 
 _fragments = _Fragments()
+
+#: A mapping key that names a credential (dropped, its value learned).
+_SECRET_KEY: tuple[str, int] = ("", 0)
+
+
+class _Keys:
+    """Mapping keys written before, per ``text`` function: (JSON string, length to fit).
+
+    The same few keys (a message's fields, a state's channels) are written again and
+    again; each is checked for a credential's name and put through ``text`` once. The
+    JSON string is what :meth:`_Writer.string` writes for the key when it is not cut:
+    reused only when the longer of the key and its text fits the room left, which is
+    when ``string`` would not cut it. ``text`` depends on the secrets learned so far
+    (``_scrub``): every entry is dropped when they change. Bounded (cleared when full);
+    keys longer than ``MAX_KEY`` are not kept.
+    """
+
+    __slots__ = ("by_text", "learned")
+
+    MAX_KEY = 64
+    MAX_ENTRIES = 4096
+
+    def __init__(self) -> None:
+        self.by_text: dict[Callable[[str], str], dict[str, tuple[str, int]]] = {}
+        self.learned: tuple[str, ...] = _scrub.learned()
+
+    def of(self, text: Callable[[str], str]) -> dict[str, tuple[str, int]]:
+        """The keys written through ``text`` (none when the learned secrets changed)."""
+        learned = _scrub.learned()
+        if learned is not self.learned:
+            self.learned = learned
+            self.by_text = {}
+        found = self.by_text.get(text)
+        if found is None:
+            if len(self.by_text) >= 8:  # a handful of text functions exist
+                self.by_text = {}
+            found = self.by_text[text] = {}
+        return found
+
+    def learn(
+        self, keys: dict[str, tuple[str, int]], name: str, text: Callable[[str], str]
+    ) -> tuple[str, int]:
+        """What ``name`` is as a key: a credential's name, or its JSON string."""
+        if is_secret_key(name):
+            known = _SECRET_KEY
+        else:
+            piece = text(name)
+            known = (_quote(piece), max(len(name), len(piece)))
+        if len(name) <= self.MAX_KEY:
+            if len(keys) >= self.MAX_ENTRIES:
+                keys.clear()
+            keys[name] = known
+        return known
+
+
+_keys = _Keys()
 # Model classes -> whether they are LangChain messages (an isinstance through pydantic's
 # metaclass costs more than the lookup); classes are few.
 _IS_MESSAGE: dict[type, bool] = {}

@@ -127,6 +127,11 @@ def learn(values: Iterable[object], *, recent: bool = False) -> None:
             _cache.clear()
 
 
+def learned() -> tuple[str, ...]:
+    """The values learned so far (a new tuple whenever they change)."""
+    return _learned
+
+
 def forget_learned() -> None:
     """Drop every learned value (tests use this to start clean)."""
     global _learned  # noqa: PLW0603

@@ -208,3 +208,42 @@ def test_reused_json_is_what_writing_again_gives_at_any_depth() -> None:
             reused = dumps(wrapped(then), limit=10_000, text=scrub)
             _json._fragments.entries.clear()
             assert reused == dumps(wrapped(then), limit=10_000, text=scrub), (first, then)
+
+
+@SETTINGS
+@given(value=json_values, limit=st.integers(min_value=1, max_value=400))
+def test_keys_written_before_give_what_writing_them_afresh_gives(value: Any, limit: int) -> None:
+    """A mapping key is checked and scrubbed once; at every budget, cut or not, the output
+    is the same as with no key written before."""
+    from otel_langchain import _json
+
+    dumps(value, limit=10_000, text=scrub)  # every key known
+    known = dumps(value, limit=limit, text=scrub)
+    _json._keys.by_text.clear()
+    assert known == dumps(value, limit=limit, text=scrub)
+
+
+def test_keys_written_before_are_cut_where_fresh_ones_are() -> None:
+    """Every budget around a key's length: the same output as with no key written before."""
+    from otel_langchain import _json
+
+    value = {"first": {"second_key": [1, {"k": "v"}], "third": None}, "fourth_key_x": True}
+    for limit in range(1, 90):
+        dumps(value, limit=10_000, text=scrub)
+        known = dumps(value, limit=limit, text=scrub)
+        _json._keys.by_text.clear()
+        assert known == dumps(value, limit=limit, text=scrub), limit
+
+
+def test_a_key_holding_a_secret_learned_later_is_masked() -> None:
+    """A key written before a credential inside it was learned is scrubbed again after."""
+    from otel_langchain._scrub import forget_learned, learn
+
+    secret = "k7Qz9mW2xR4vT8pL"
+    value = {f"team-{secret}": 1}
+    assert secret in dumps(value, limit=1000, text=scrub)[0]
+    learn((secret,), recent=True)
+    try:
+        assert secret not in dumps(value, limit=1000, text=scrub)[0]
+    finally:
+        forget_learned()
