@@ -125,10 +125,15 @@ class _Writer:
         kind = type(value)  # the common exact types first: isinstance on ABCs is slow
         if kind is str:
             self.string(value)
+        elif value is None:
+            self.put("null")
         elif depth >= MAX_DEPTH and kind in (dict, list, tuple):
             self.level_cut()
         elif kind is dict:
-            self.mapping(value.items(), depth)
+            if value:
+                self.mapping(value.items(), depth)
+            else:  # a message's empty additional_kwargs, response_metadata
+                self.put("{}")
         elif kind is list or kind is tuple or kind is GeneratorType:
             self.sequence(value, depth)
         elif not self.scalar(value):
@@ -208,7 +213,9 @@ class _Writer:
             first = False
             # A key written before, when it fits whole: what string() would write, at once.
             if not fresh and known[1] <= min(self.chars - len(separator) - 2, self.string_limit):
-                self.put(f"{separator}{known[0]}: ")
+                piece = f"{separator}{known[0]}: "
+                self.out.append(piece)  # put(), inline: the most frequent piece
+                self.chars -= len(piece)
             else:
                 self.put(separator)
                 try:
