@@ -88,12 +88,12 @@ _VARIABLE = _runtime_variable()
 #: The current context, and making a context current: with OTel's default runtime
 #: context its own ``ContextVar.get`` / ``set`` (C methods; ``get_current`` and
 #: ``attach`` reach them through two Python calls, 1.5 k instructions per run).
-current: Callable[[], Context]
+current_context: Callable[[], Context]
 _attach: Callable[[Context], object]
 if _VARIABLE is not None:
-    current, _attach = _VARIABLE.get, _VARIABLE.set
+    current_context, _attach = _VARIABLE.get, _VARIABLE.set
 else:
-    current, _attach = context_api.get_current, context_api.attach
+    current_context, _attach = context_api.get_current, context_api.attach
 
 
 def enter_run(span: trace.Span, current: Context) -> tuple[RunContext, object]:

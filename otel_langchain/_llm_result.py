@@ -1,4 +1,4 @@
-"""Pure functions: an ``LLMResult`` -> response model, id, finish reasons, token usage, tool calls.
+"""An ``LLMResult`` -> response model, id, finish reasons, token usage, tool calls (``Response``).
 
 Usage comes from ``AIMessage.usage_metadata`` (LangChain's normalised form, also
 on streamed results, where it is summed over the chunks), else from
@@ -181,37 +181,12 @@ class Response:
                 _from_provider_dict(raw, self.usage)
 
 
-def response_model(response: Any) -> str | None:
-    """The model that answered: message ``response_metadata``, else ``llm_output``."""
-    return Response(response).model
-
-
-def response_id(response: Any) -> str | None:
-    """The provider's response id (LangChain's own ``run-...`` ids are not one)."""
-    return Response(response).id
-
-
-def finish_reasons(response: Any) -> list[str]:
-    """One finish reason per generation that reported one."""
-    return Response(response).finish_reasons
-
-
-def tool_call_ids(response: Any) -> list[str]:
-    """The ids of the tool calls a model response asks for, in order."""
-    return Response(response).tool_call_ids
-
-
 def _finish_reason(source: Mapping[str, Any]) -> str | None:
     for key in _FINISH_KEYS:
         value = source.get(key)
         if isinstance(value, str):
             return value
     return None
-
-
-def usage(response: Any) -> TokenCounts:
-    """Token usage of the call, from ``usage_metadata`` else ``llm_output``."""
-    return Response(response).usage
 
 
 def _from_usage_metadata(meta: Mapping[str, Any], result: TokenCounts) -> None:

@@ -59,22 +59,10 @@ class RunTotals:
                 self.unpriced += 1
             else:
                 self.cost += cost
-            # Each count by name, not through getattr/setattr: once per call and run above.
-            value = usage.input
-            if value is not None:
-                self.input = (self.input or 0) + value
-            value = usage.output
-            if value is not None:
-                self.output = (self.output or 0) + value
-            value = usage.cache_read
-            if value is not None:
-                self.cache_read = (self.cache_read or 0) + value
-            value = usage.cache_creation
-            if value is not None:
-                self.cache_creation = (self.cache_creation or 0) + value
-            value = usage.reasoning
-            if value is not None:
-                self.reasoning = (self.reasoning or 0) + value
+            for name, _ in _TOKEN_ATTRS:
+                value = getattr(usage, name)
+                if value is not None:
+                    setattr(self, name, (getattr(self, name) or 0) + value)
 
     def attributes(self) -> dict[str, Any]:
         """The span attributes; empty when no model call ended under the run."""

@@ -359,7 +359,7 @@ def test_the_current_context_is_read_where_the_api_reads_it() -> None:
     same context the API's get_current sees, and a token the API's detach takes."""
     token = context_api.attach(context_api.set_value("probe", 1))
     try:
-        assert _context.current() is context_api.get_current()
+        assert _context.current_context() is context_api.get_current()
         inner = _context._attach(context_api.set_value("probe", 2))
         assert context_api.get_value("probe") == 2
         context_api.detach(inner)  # type: ignore[arg-type]
@@ -373,7 +373,7 @@ def test_another_runtime_context_is_used_through_the_api() -> None:
     code = (
         "from opentelemetry import context as c\n"
         "from otel_langchain import _context\n"
-        "assert _context.current is c.get_current and _context._attach is c.attach\n"
+        "assert _context.current_context is c.get_current and _context._attach is c.attach\n"
     )
     env = {**os.environ, "OTEL_PYTHON_CONTEXT": "contextvars_context"}
     subprocess.run([sys.executable, "-c", code], env=env, check=True)

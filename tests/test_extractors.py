@@ -359,14 +359,14 @@ def test_tags_are_scrubbed() -> None:
 )
 def test_llm_result_extractors_never_raise(response: Any) -> None:
     """usage / response_model / response_id / finish_reasons accept any response."""
-    usage = _llm_result.usage(response)
+    usage = _llm_result.Response(response).usage
     for name in ("input", "output", "cache_read", "cache_creation", "reasoning"):
         value = getattr(usage, name)
         assert value is None or (type(value) is int and value >= 0)
-    for fn in (_llm_result.response_model, _llm_result.response_id):
-        value = fn(response)
+    facts = _llm_result.Response(response)
+    for value in (facts.model, facts.id):
         assert value is None or (isinstance(value, str) and value)
-    reasons = _llm_result.finish_reasons(response)
+    reasons = _llm_result.Response(response).finish_reasons
     assert isinstance(reasons, list) and valid_attribute(reasons)
 
 
@@ -376,7 +376,7 @@ def test_usage_ignores_non_finite_counts() -> None:
         generations=[[Generation(text="x")]],
         llm_output={"token_usage": {"prompt_tokens": math.nan, "completion_tokens": math.inf}},
     )
-    usage = _llm_result.usage(response)
+    usage = _llm_result.Response(response).usage
     assert usage.input is None
     assert usage.output is None
 
@@ -386,7 +386,7 @@ def _result(llm_output: dict[str, Any]) -> LLMResult:
 
 
 def _usage_tuple(response: Any) -> tuple[Any, ...]:
-    u = _llm_result.usage(response)
+    u = _llm_result.Response(response).usage
     return (u.input, u.output, u.cache_read, u.cache_creation, u.reasoning)
 
 
@@ -475,7 +475,7 @@ def _usage_tuple(response: Any) -> tuple[Any, ...]:
 def test_llm_output_usage_spellings(llm_output: dict[str, Any], expected: tuple[Any, ...]) -> None:
     """Provider usage spellings in llm_output normalise to input/output/cache/reasoning."""
     assert _usage_tuple(_result(llm_output)) == expected
-    assert _llm_result.usage(_result(llm_output)).reported is (expected[0] is not None)
+    assert _llm_result.Response(_result(llm_output)).usage.reported is (expected[0] is not None)
 
 
 def test_usage_metadata_wins_over_llm_output() -> None:
@@ -519,15 +519,15 @@ def test_response_facts_from_message_then_llm_output() -> None:
         generations=[[ChatGeneration(message=msg)]],
         llm_output={"model_name": "other", "id": "chatcmpl-9"},
     )
-    assert _llm_result.response_model(response) == "gpt-4o-2024"
-    assert _llm_result.response_id(response) == "chatcmpl-9"  # run-* ids are LangChain's
-    assert _llm_result.finish_reasons(response) == ["length"]
+    assert _llm_result.Response(response).model == "gpt-4o-2024"
+    assert _llm_result.Response(response).id == "chatcmpl-9"  # run-* ids are LangChain's
+    assert _llm_result.Response(response).finish_reasons == ["length"]
     bedrock = AIMessage(
         "x", response_metadata={"modelId": "anthropic.claude", "stopReason": "end_turn"}
     )
     response = LLMResult(generations=[[ChatGeneration(message=bedrock)]])
-    assert _llm_result.response_model(response) == "anthropic.claude"
-    assert _llm_result.finish_reasons(response) == ["end_turn"]
+    assert _llm_result.Response(response).model == "anthropic.claude"
+    assert _llm_result.Response(response).finish_reasons == ["end_turn"]
 
 
 # -- _events ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from opentelemetry.trace import SpanContext
 
 from otel_langchain import _links
 from otel_langchain._links import Interrupts, Steps, ToolCalls
-from otel_langchain._llm_result import TokenCounts, tool_call_ids
+from otel_langchain._llm_result import Response, TokenCounts
 from otel_langchain._rollup import RunTotals
 from otel_langchain._token_types import PARTS, token_points
 
@@ -31,7 +31,7 @@ def _ctx(n: int) -> SpanContext:
 @given(_payloads)
 def test_tool_call_ids_never_raise(payload: Any) -> None:
     """Whatever a model integration returns, reading its tool call ids does not raise."""
-    assert isinstance(tool_call_ids(payload), list)
+    assert isinstance(Response(payload).tool_call_ids, list)
     assert ToolCalls().results_read(payload) == []
 
 
@@ -45,7 +45,7 @@ def test_tool_call_ids_in_response_order() -> None:
     message = AIMessage(content="", tool_calls=[c for c in calls if c["id"]])
     message.tool_calls.insert(1, calls[1])  # type: ignore[arg-type]
     result = LLMResult(generations=[[ChatGeneration(message=message)]])
-    assert tool_call_ids(result) == ["1", "3"]
+    assert Response(result).tool_call_ids == ["1", "3"]
 
 
 def test_tool_calls_are_bounded_per_agent_run() -> None:

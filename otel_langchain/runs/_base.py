@@ -22,8 +22,7 @@ from otel_langchain import _semconv as sc
 from otel_langchain._capture import METADATA_KEY as CAPTURE_KEY
 from otel_langchain._capture import Capture, Scope
 from otel_langchain._content import ContentPolicy, safe_str
-from otel_langchain._context import RunContext, enter_run, leave_run
-from otel_langchain._context import current as current_context
+from otel_langchain._context import RunContext, current_context, enter_run, leave_run
 from otel_langchain._events import event_attributes, exception_attributes, retry_attributes
 from otel_langchain._links import Interrupts
 

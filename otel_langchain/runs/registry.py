@@ -8,7 +8,7 @@ from time import perf_counter
 from typing import Any
 from uuid import UUID
 
-from otel_langchain._context import current as current_context
+from otel_langchain._context import current_context
 from otel_langchain._ended import EndedRuns
 from otel_langchain._safety import report, warn_once
 from otel_langchain.runs import collected

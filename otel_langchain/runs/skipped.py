@@ -24,8 +24,7 @@ from typing import Any
 from uuid import UUID
 
 from otel_langchain import _attributes as attributes
-from otel_langchain._context import current as current_context
-from otel_langchain._context import enter_run, leave_run
+from otel_langchain._context import current_context, enter_run, leave_run
 from otel_langchain._skip import SkipRules
 from otel_langchain.runs._base import Run, Tracing, child_tags
 from otel_langchain.runs.chain import ChainRun
