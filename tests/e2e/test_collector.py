@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections import defaultdict
 
 import pytest
@@ -55,10 +56,30 @@ def _counters(run: Run) -> dict[str, dict[str, float]]:
     return out
 
 
+def _settled_counters(run: Run, timeout: float = 20.0) -> dict[str, dict[str, float]]:
+    """The counters once every accepted span and point has left the batch processor.
+
+    The batch processor holds the last points up to its timeout (2 s): read too early,
+    the exporters' sent counts are behind the receiver's accepted ones. Bounded wait.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        counters = _counters(run)
+        accepted = sum(counters.get("otelcol_receiver_accepted_spans", {}).values())
+        points = sum(counters.get("otelcol_receiver_accepted_metric_points", {}).values())
+        sent = counters.get("otelcol_exporter_sent_spans", {}).values()
+        sent_points = counters.get("otelcol_exporter_sent_metric_points", {}).values()
+        if (all(v >= accepted for v in sent) and sum(sent_points) >= points) or (
+            time.monotonic() > deadline
+        ):
+            return counters
+        time.sleep(0.5)
+
+
 def test_collector_accepted_every_span_and_point_and_refused_or_failed_none(run: Run) -> None:
     """The Collector's own metrics: every span accepted and sent to Jaeger and Tempo; none lost."""
     sent_spans = len(run.demo.spans) + len(run.workload.spans)
-    counters = _counters(run)
+    counters = _settled_counters(run)
     print(f"Collector counters: {dict(sorted(counters.items()))}")
     accepted = counters["otelcol_receiver_accepted_spans"]
     print(f"spans: the SDKs exported {sent_spans}, the otlp receiver accepted {accepted}")
