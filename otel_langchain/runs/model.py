@@ -32,6 +32,8 @@ from otel_langchain._tracking import active_trackers
 from otel_langchain.runs import budget
 from otel_langchain.runs._base import Run, Tracing
 
+_CLIENT = SpanKind.CLIENT  # an enum member read once (3.11: 1 k instructions a read)
+
 if TYPE_CHECKING:
     from otel_langchain.usage import Usage
 
@@ -85,12 +87,13 @@ class ModelRun(Run):
         if self.model:
             attrs[sc.GEN_AI_REQUEST_MODEL] = self.model
         attrs.update(attributes.request_params(metadata, invocation))
-        super().__init__(
+        Run.__init__(
+            self,
             tracing,
             run_id,
             parent_run_id,
             span_name=f"{operation} {self.model}" if self.model else operation,
-            kind=SpanKind.CLIENT,
+            kind=_CLIENT,
             run_type=run_type,
             name=name,
             attrs=attrs,

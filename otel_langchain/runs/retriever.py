@@ -13,6 +13,8 @@ from otel_langchain import _semconv as sc
 from otel_langchain._content import safe_str
 from otel_langchain.runs._base import Run, Tracing
 
+_INTERNAL = SpanKind.INTERNAL  # an enum member read once (3.11: 1 k instructions a read)
+
 
 class RetrieverRun(Run):
     """A retrieval; its documents are counted, and recorded with content capture."""
@@ -34,12 +36,13 @@ class RetrieverRun(Run):
         name = attributes.run_name(serialized, kwargs, "retriever")
         attrs = attributes.common(run_id, "retriever", name, tags, metadata, tracing.user_ids)
         attrs[sc.GEN_AI_OPERATION_NAME] = sc.OP_RETRIEVAL
-        super().__init__(
+        Run.__init__(
+            self,
             tracing,
             run_id,
             parent_run_id,
             span_name=f"{sc.OP_RETRIEVAL} {name}",
-            kind=SpanKind.INTERNAL,
+            kind=_INTERNAL,
             run_type="retriever",
             name=name,
             attrs=attrs,
