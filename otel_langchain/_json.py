@@ -80,6 +80,8 @@ class _Writer:
         self.levels_cut = 0
         self.keys = _keys.of(text)
 
+    # ``put``, written out inline where pieces are most frequent (``out.append`` and the
+    # count): a call of it costs more than what it does, a few hundred times per state.
     def put(self, piece: str) -> None:
         self.out.append(piece)
         self.chars -= len(piece)
@@ -88,15 +90,24 @@ class _Writer:
     # string, or the marker), so each open container only has to close.
 
     def string(self, value: str) -> None:
-        room = max(self.chars - 2, 0)
-        limit = min(room, self.string_limit)
-        cut = len(value) > limit
-        # Scrub a window past the cut so no credential is cut in two and half-kept.
-        piece = self.text(value[: limit + MAX_SECRET_LENGTH] if cut else value)
-        if len(piece) > limit:
-            piece, cut = piece[:limit], True
-        self.put(_quote(piece + TRUNCATED if cut else piece))
-        if cut and limit == room:  # the whole budget is spent, not only this string's
+        chars = self.chars
+        room = chars - 2 if chars > 2 else 0
+        limit = self.string_limit if self.string_limit < room else room
+        if len(value) <= limit:
+            piece = self.text(value)
+            if len(piece) <= limit:  # the usual case: whole
+                quoted = _quote(piece)
+                self.out.append(quoted)
+                self.chars = chars - len(quoted)
+                return
+            piece = piece[:limit]  # the text function made it longer
+        else:
+            # Scrub a window past the cut so no credential is cut in two and half-kept.
+            piece = self.text(value[: limit + MAX_SECRET_LENGTH])
+            if len(piece) > limit:
+                piece = piece[:limit]
+        self.put(_quote(piece + TRUNCATED))
+        if limit == room:  # the whole budget is spent, not only this string's
             raise _Budget
 
     def scalar(self, value: Any) -> bool:
@@ -118,22 +129,24 @@ class _Writer:
         return True
 
     def value(self, value: Any, depth: int) -> None:
-        self.items -= 1
-        if self.items < 0 or self.chars <= 0:
+        items = self.items = self.items - 1
+        if items < 0 or self.chars <= 0:
             self.put(_MARKER)
             raise _Budget
         kind = type(value)  # the common exact types first: isinstance on ABCs is slow
         if kind is str:
             self.string(value)
         elif value is None:
-            self.put("null")
+            self.out.append("null")
+            self.chars -= 4
         elif depth >= MAX_DEPTH and kind in (dict, list, tuple):
             self.level_cut()
         elif kind is dict:
             if value:
                 self.mapping(value.items(), depth)
             else:  # a message's empty additional_kwargs, response_metadata
-                self.put("{}")
+                self.out.append("{}")
+                self.chars -= 2
         elif kind is list or kind is tuple or kind is GeneratorType:
             self.sequence(value, depth)
         elif not self.scalar(value):
@@ -193,7 +206,9 @@ class _Writer:
             _fragments.put(value, self.text, self.string_limit, fragment, items - self.items, depth)
 
     def mapping(self, items: Iterable[tuple[Any, Any]], depth: int) -> None:
-        self.put("{")
+        out = self.out
+        out.append("{")
+        self.chars -= 1
         first = True
         keys = self.keys
         for key, item in items:
@@ -209,12 +224,15 @@ class _Writer:
                     self.put(("" if first else ", ") + _MARKER + ": null}")
                     raise _Budget
                 continue
-            separator = "" if first else ", "
-            first = False
+            if first:
+                separator, room = "", self.chars - 2
+                first = False
+            else:
+                separator, room = ", ", self.chars - 4
             # A key written before, when it fits whole: what string() would write, at once.
-            if not fresh and known[1] <= min(self.chars - len(separator) - 2, self.string_limit):
+            if not fresh and known[1] <= room and known[1] <= self.string_limit:
                 piece = f"{separator}{known[0]}: "
-                self.out.append(piece)  # put(), inline: the most frequent piece
+                out.append(piece)
                 self.chars -= len(piece)
             else:
                 self.put(separator)
@@ -227,23 +245,31 @@ class _Writer:
             try:
                 self.value(item, depth + 1)
             except _Budget:
-                self.put("}")
+                out.append("}")
+                self.chars -= 1
                 raise
-        self.put("}")
+        out.append("}")
+        self.chars -= 1
 
     def sequence(self, items: Iterable[Any], depth: int) -> None:
-        self.put("[")
+        out = self.out
+        out.append("[")
+        self.chars -= 1
         first = True
         for item in items:
-            if not first:
-                self.put(", ")
-            first = False
+            if first:
+                first = False
+            else:
+                out.append(", ")
+                self.chars -= 2
             try:
                 self.value(item, depth + 1)
             except _Budget:
-                self.put("]")
+                out.append("]")
+                self.chars -= 1
                 raise
-        self.put("]")
+        out.append("]")
+        self.chars -= 1
 
 
 class _Fragments:
