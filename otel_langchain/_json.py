@@ -458,6 +458,16 @@ def dumps(
 
     Never raises: a value whose iteration or ``str()`` fails is written as a marker.
     """
+    if limit > 0:  # a lone scalar (a lambda's number): what the writer writes, without it
+        kind = type(value)
+        if kind is int:
+            return _int(value), False
+        if value is None:
+            return "null", False
+        if kind is bool:
+            return ("true" if value else "false"), False
+        if kind is float:
+            return (repr(value) if math.isfinite(value) else _quote(repr(value))), False
     writer = _Writer(limit, text, limit if string_limit is None else string_limit, withheld)
     cut = False
     try:

@@ -56,6 +56,21 @@ def test_output_is_json_and_bounded(value: Any, limit: int) -> None:
 
 
 @SETTINGS
+@given(
+    value=st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(),
+    limit=st.integers(min_value=1, max_value=40),
+)
+def test_a_lone_scalar_is_written_as_inside_a_container(value: Any, limit: int) -> None:
+    """A scalar on its own (written without the walk) is what the walk writes for it."""
+    inside, _ = dumps([value], limit=limit + 1, text=scrub)
+    assert dumps(value, limit=limit, text=scrub) == (inside[1:-1], False)
+
+
+def test_a_lone_huge_int_is_a_marker() -> None:
+    assert dumps(10**5000, limit=10, text=scrub) == ('"<int>"', False)
+
+
+@SETTINGS
 @given(value=json_values)
 def test_uncut_output_matches_json_dumps(value: Any) -> None:
     """Within the budget the writer produces what json.dumps does (as data)."""
