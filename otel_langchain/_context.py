@@ -127,13 +127,17 @@ def leave_run(run_ctx: RunContext, previous: Context, token: object) -> None:
         (previous if previous.live else previous.source) if type(previous) is RunContext else None
     )
     followers: list[RunContext] | None = None
-    if run_ctx.dependents:
-        followers = [run_ctx] + [d for d in (r() for r in run_ctx.dependents) if d is not None]
+    deps = run_ctx.dependents
+    if deps:
         run_ctx.dependents = None
-        for node in followers:
-            _assign(node, previous)
-            node.source = target
-    else:  # the common case: nothing followed this run
+        # The contexts still held of those that followed (a child's, usually gone by now).
+        alive = [d for ref in deps if (d := ref()) is not None]
+        if alive:
+            followers = [run_ctx, *alive]
+            for node in followers:
+                _assign(node, previous)
+                node.source = target
+    if followers is None:  # the common case: nothing (still held) followed this run
         _assign(run_ctx, previous)
         run_ctx.source = target
     if target is not None:
@@ -145,7 +149,7 @@ def leave_run(run_ctx: RunContext, previous: Context, token: object) -> None:
         if followers is None:
             deps.append(weakref.ref(run_ctx))
         else:
-            deps.extend(weakref.ref(node) for node in followers)
+            deps.extend(map(weakref.ref, followers))
     if type(token) is Token:
         var = token.var  # the variable OTel's runtime context keeps the current context in
         if var.get(None) is run_ctx:
