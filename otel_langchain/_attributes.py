@@ -9,6 +9,7 @@ odd input (property-tested).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -63,7 +64,6 @@ _PARAM_ORDER = {key: i for i, (key, _, _) in enumerate(_REQUEST_PARAMS)}
 #: Longest metadata string recorded (``langchain.metadata.*``); longer ones are cut, marked.
 _MAX_METADATA = 1024
 _CONVERSATION_KEYS = ("thread_id", "session_id", "conversation_id")
-_CONVERSATION_SET = frozenset(_CONVERSATION_KEYS)
 # Personal data: recorded as user.id only when capture_user_id is on, never as langchain.metadata.*.
 _USER_KEYS = ("user_id", "user.id")
 _RESERVED_KEYS = frozenset(_CONVERSATION_KEYS + _USER_KEYS)
@@ -259,32 +259,37 @@ def identifier(metadata: Mapping[str, Any], keys: tuple[str, ...]) -> str | None
 
 
 def _metadata_attrs(metadata: Mapping[str, Any], attrs: dict[str, Any], user_ids: bool) -> None:
-    if not _CONVERSATION_SET.isdisjoint(metadata):  # one C pass over the keys, usually False
-        conversation = identifier(metadata, _CONVERSATION_KEYS)
-        if conversation is not None:
-            attrs[sc.GEN_AI_CONVERSATION_ID] = conversation
+    keys = tuple(metadata)
+    shape = None
+    if len(keys) <= _MAX_SHAPE_KEYS:
+        try:  # noqa: SIM105 (a try costs nothing here; contextlib.suppress builds an object)
+            shape = _shapes.get(keys)
+        except TypeError:  # an unhashable key (a mapping that is not a dict)
+            pass
+    if shape is None:
+        shape = _metadata_shape(keys)
+    kept, conversation, langgraph = shape
+    if conversation:
+        found = identifier(metadata, _CONVERSATION_KEYS)
+        if found is not None:
+            attrs[sc.GEN_AI_CONVERSATION_ID] = found
     if user_ids:
         user = identifier(metadata, _USER_KEYS)
         if user is not None:
             attrs[sc.USER_ID] = scrub_head(user, 256)[0]
-    node = metadata.get("langgraph_node")
-    if isinstance(node, str):
-        attrs[sc.LANGGRAPH_NODE] = node
-    step = metadata.get("langgraph_step")
-    if isinstance(step, int) and not isinstance(step, bool):
-        attrs[sc.LANGGRAPH_STEP] = step
-    known = _metadata_keys
-    for key, value in metadata.items():
-        attr = known.get(key)
-        if attr is None:
-            attr = _metadata_key(key)
-        if attr is _SKIP:
-            continue
+    if langgraph:
+        node = metadata.get("langgraph_node")
+        if isinstance(node, str):
+            attrs[sc.LANGGRAPH_NODE] = node
+        step = metadata.get("langgraph_step")
+        if isinstance(step, int) and not isinstance(step, bool):
+            attrs[sc.LANGGRAPH_STEP] = step
+    for key, attr in kept:
+        value = metadata.get(key)
         if attr is _SECRET:
             if isinstance(value, str):
                 learn((value,), recent=True)  # masked wherever else it shows up
-            continue
-        if isinstance(value, str):
+        elif isinstance(value, str):
             attrs[attr] = (
                 value
                 if len(value) <= _MAX_METADATA
@@ -296,11 +301,31 @@ def _metadata_attrs(metadata: Mapping[str, Any], attrs: dict[str, Any], user_ids
 
 # What a metadata key is: skipped (LangChain's and LangGraph's own keys, the reserved
 # ones, keys that are not strings), a credential's name, or the attribute it becomes.
-# Decided once per key: most runs carry the same few keys.
+# Decided once per shape (the keys of a metadata mapping, in order): LangChain and
+# LangGraph give the runs of one kind the same keys, most of them their own.
 _SKIP = ""
 _SECRET = "secret"
-_MAX_KNOWN_KEYS = 1024
-_metadata_keys: dict[Any, str] = {}
+_MAX_SHAPES = 256
+_MAX_SHAPE_KEYS = 64
+#: Keys -> (the keys recorded or learned, with their attribute; any conversation key;
+#: a LangGraph node or step key).
+_Shape = tuple[tuple[tuple[Any, str], ...], bool, bool]
+_shapes: dict[tuple[Any, ...], _Shape] = {}
+
+
+def _metadata_shape(keys: tuple[Any, ...]) -> _Shape:
+    kept = tuple((key, attr) for key in keys if (attr := _metadata_key(key)) is not _SKIP)
+    shape = (
+        kept,
+        any(key in keys for key in _CONVERSATION_KEYS),  # by equality: keys may not hash
+        "langgraph_node" in keys or "langgraph_step" in keys,
+    )
+    if len(keys) <= _MAX_SHAPE_KEYS:
+        if len(_shapes) >= _MAX_SHAPES:
+            _shapes.clear()
+        with contextlib.suppress(TypeError):  # an unhashable key
+            _shapes[keys] = shape
+    return shape
 
 
 def _metadata_key(key: Any) -> str:
@@ -310,6 +335,4 @@ def _metadata_key(key: Any) -> str:
         attr = _SECRET
     else:
         attr = sc.LANGCHAIN_METADATA_PREFIX + key
-    if len(_metadata_keys) < _MAX_KNOWN_KEYS:
-        _metadata_keys[key] = attr
     return attr

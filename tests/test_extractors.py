@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator, Mapping
 from types import SimpleNamespace
 from typing import Any
 from uuid import UUID, uuid4
@@ -275,6 +276,35 @@ def test_metadata_keys_give_the_same_attributes_every_time() -> None:
     assert first["langchain.metadata.team"] == "search"
     assert second["langchain.metadata.team"] == "ads"
     assert not [k for k in {*first, *second} if "api_key" in k or "ls_" in k or k.endswith("7")]
+
+
+def test_a_secret_under_a_known_key_shape_is_learned_every_time() -> None:
+    """Runs with the same metadata keys share one decision; each run's secret is still learned."""
+    for value in ("sk-live-first0123456789", "sk-live-second987654321"):
+        attrs = _attributes.common("r", "chain", "n", None, {"team": value, "api_key": value})
+        assert attrs["langchain.metadata.team"] == value  # recorded as is, scrubbed when written
+        assert _record.clean(dict(attrs))["langchain.metadata.team"] == MASK
+
+
+class _OddKeys(Mapping[Any, Any]):
+    """Metadata whose keys are not all hashable (not a dict)."""
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(["team", ["not", "hashable"]])
+
+    def __len__(self) -> int:
+        return 2
+
+    def __getitem__(self, key: Any) -> Any:
+        if key == "team":
+            return "search"
+        raise KeyError(key)
+
+
+def test_metadata_with_an_unhashable_key_is_read() -> None:
+    for _ in range(2):
+        attrs = _attributes.common("r", "chain", "n", None, _OddKeys())
+        assert attrs["langchain.metadata.team"] == "search"
 
 
 def test_request_params_allow_list_only() -> None:
