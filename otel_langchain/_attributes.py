@@ -155,7 +155,12 @@ def request_params(
         stop = invocation.get("stop") or invocation.get("stop_sequences")
         if isinstance(stop, str):
             attrs[sc.GEN_AI_REQUEST_STOP_SEQUENCES] = [stop]
-        elif isinstance(stop, Sequence) and stop and all(isinstance(s, str) for s in stop):
+        elif (
+            stop is not None  # the usual case: no stop (the ABC check is slow)
+            and isinstance(stop, Sequence)
+            and stop
+            and all(isinstance(s, str) for s in stop)
+        ):
             attrs[sc.GEN_AI_REQUEST_STOP_SEQUENCES] = list(stop)
     if metadata:
         if sc.GEN_AI_REQUEST_TEMPERATURE not in attrs:
@@ -177,7 +182,7 @@ def run_name(serialized: Mapping[str, Any] | None, kwargs: Mapping[str, Any], de
     name = kwargs.get("name")
     if isinstance(name, str) and name:
         return name
-    if isinstance(serialized, Mapping):
+    if type(serialized) is dict or isinstance(serialized, Mapping):
         name = serialized.get("name")
         if isinstance(name, str) and name:
             return name

@@ -151,7 +151,9 @@ class Response:
             tool_calls = getattr(message, "tool_calls", None)
             if tool_calls and isinstance(tool_calls, list):
                 for call in tool_calls:
-                    call_id = call.get("id") if isinstance(call, Mapping) else None
+                    call_id = (
+                        call.get("id") if type(call) is dict or isinstance(call, Mapping) else None
+                    )
                     if isinstance(call_id, str) and call_id:
                         calls.append(call_id)
         self.model = model
@@ -177,7 +179,7 @@ class Response:
             self.id = value if isinstance(value, str) and value else None
         if not self.usage.reported:
             raw = out.get("token_usage") or out.get("usage") or out.get("usage_metadata")
-            if isinstance(raw, Mapping):
+            if type(raw) is dict or isinstance(raw, Mapping):
                 _from_provider_dict(raw, self.usage)
 
 

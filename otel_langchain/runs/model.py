@@ -71,7 +71,7 @@ class ModelRun(Run):
         chat = operation == sc.OP_CHAT
         run_type = "chat_model" if chat else "llm"
         invocation = kwargs.get("invocation_params")
-        if not isinstance(invocation, Mapping):
+        if type(invocation) is not dict and not isinstance(invocation, Mapping):
             invocation = None
         self.operation = operation
         self.provider = attributes.provider_name(metadata, invocation)

@@ -50,7 +50,7 @@ class ToolRun(Run):
             attrs[sc.GEN_AI_TOOL_CALL_ID] = call_id
         else:
             call_id = None
-        if isinstance(serialized, Mapping):
+        if type(serialized) is dict or isinstance(serialized, Mapping):
             description = serialized.get("description")
             if isinstance(description, str) and description:
                 attrs[sc.GEN_AI_TOOL_DESCRIPTION] = description[:1024]
