@@ -138,7 +138,9 @@ def leave_run(run_ctx: RunContext, previous: Context, token: object) -> None:
                 _assign(node, previous)
                 node.source = target
     if followers is None:  # the common case: nothing (still held) followed this run
-        _assign(run_ctx, previous)
+        _dict_update(run_ctx, previous)  # = _assign(run_ctx, previous), its usual case inline
+        if len(run_ctx) != len(previous):
+            _assign(run_ctx, previous)
         run_ctx.source = target
     if target is not None:
         deps = target.dependents
