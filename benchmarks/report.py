@@ -304,9 +304,10 @@ def render(data: dict[str, Any]) -> str:
     out += ["", "### Repeatability", "", *repeat_lines(f)]
     out += ["", "### Spans per invoke", "", *spans_table(f, present)]
     out += ["", "### Metric points per invoke (floor M and ours)", "", *points_table(f)]
-    out += ["", "### CPU time, secondary (us per invoke; overhead = median over rounds of "
-            "the paired difference to `none` of the same round)", ""]  # fmt: skip
-    out += secondary.cpu_lines(f, data, present)
+    out += ["", "### CPU time, secondary (us per invoke; each process's fastest timed block; "
+            "overhead = median over rounds of the paired difference to `none` of the same "
+            "round, ± the median absolute deviation of those differences)", ""]  # fmt: skip
+    out += secondary.cpu_lines(f, data)
     for w in data.get("breakdown") or ("chain4", "agent"):
         label = WORKLOADS[w][0]
         out += ["", f"### Breakdown: {label}, ours (content off)", "", "By ablation:", ""]

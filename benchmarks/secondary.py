@@ -6,40 +6,49 @@ import statistics
 from typing import Any
 
 from figures import OURS, Figures, ratio
-from modes import PEERS
+from modes import MAIN_MODES, PEERS
 from workloads import WORKLOADS
 
 
-def cpu_lines(f: Figures, data: dict[str, Any], present: list[str]) -> list[str]:
+def _per_invoke_us(r: dict[str, Any]) -> float:
+    """A process's time per invoke: its fastest block (older results: all its units)."""
+    if r.get("block_ns"):
+        return float(min(r["block_ns"]) / r["units_per_block"] / r["invokes_per_unit"] / 1000)
+    return float(r["cpu_ns"] / r["units"] / r["invokes_per_unit"] / 1000)
+
+
+def cpu_lines(f: Figures, data: dict[str, Any]) -> list[str]:
     runs: dict[tuple[str, str, int], float] = {}
     for got in (data.get("cpu") or {}).values():
         meta = got["job"]["meta"]
         for w, r in (got.get("results") or {}).items():
-            runs[(w, meta["mode"], meta["round"])] = (
-                r["cpu_ns"] / r["units"] / r["invokes_per_unit"] / 1000
-            )
+            runs[(w, meta["mode"], meta["round"])] = _per_invoke_us(r)
     if not runs:
         return ["(not measured)"]
     rounds = sorted({k[2] for k in runs})
-    shown = [m for m in present if m != "none"]
+    timed = {k[1] for k in runs}
+    shown = [m for m in MAIN_MODES if m in timed and m != "none"]
     head = ["workload", "none (total)", *shown, "ours / best peer (off)", "ours / floor M"]
     lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
     for w, (label, _) in WORKLOADS.items():
         base = [runs.get((w, "none", r)) for r in rounds]
         if None in base:
             continue
-        over = {}
+        over: dict[str, float] = {}
+        spread: dict[str, float] = {}
         for m in shown:
             vals = [runs.get((w, m, r)) for r in rounds]
             if None not in vals:
-                over[m] = statistics.median(v - b for v, b in zip(vals, base))  # type: ignore[operator]
+                paired = [v - b for v, b in zip(vals, base)]  # type: ignore[operator]
+                over[m] = statistics.median(paired)
+                spread[m] = statistics.median(abs(d - over[m]) for d in paired)
         peers = [
             over[m]
             for p in PEERS
             if (m := f"{p} (content off)") in over and f.traces_every_run(w, m)
         ]
         cells = [label, f"{statistics.median(base):,.0f}"]  # type: ignore[type-var]
-        cells += [f"{over[m]:,.0f}" if m in over else "-" for m in shown]
+        cells += [f"{over[m]:,.0f} ±{spread[m]:,.0f}" if m in over else "-" for m in shown]
         cells += [
             ratio(over.get(OURS), min(peers) if peers else None),
             ratio(over.get(OURS), over.get("floor M")),

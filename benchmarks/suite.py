@@ -136,6 +136,7 @@ def plan_cpu(args: argparse.Namespace) -> list[Job]:
                     workloads=list(args.workloads),
                     warmups=CPU_WARMUP,
                     seconds=args.cpu_seconds,
+                    blocks=args.cpu_blocks,
                     meta={"round": r, "mode": m},
                 )
             )
@@ -248,6 +249,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-repeat", action="store_true", help="skip the repeatability runs")
     p.add_argument("--rounds", type=int, default=5, help="cpu stage: rounds")
     p.add_argument("--cpu-seconds", type=float, default=0.25, help="cpu: timed s per workload")
+    p.add_argument("--cpu-blocks", type=int, default=5, help="cpu: timed blocks per workload")
     p.add_argument("--memory-blocks", type=int, default=10)
     p.add_argument("--memory-items", type=int, default=1250, help="x 8 run trees per block")
     p.add_argument(
@@ -270,6 +272,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     if unknown:
         p.error(f"unknown workload, mode or stage: {', '.join(sorted(unknown))}")
     args.stages = stages
+    for option, value in (("--rounds", args.rounds), ("--cpu-blocks", args.cpu_blocks)):
+        if value < 1:
+            p.error(f"{option} must be at least 1, got {value}")
     for required in ("ours (content off)", "none"):
         if required not in asked:
             asked.insert(0, required)
