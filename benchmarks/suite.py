@@ -275,6 +275,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     for option, value in (("--rounds", args.rounds), ("--cpu-blocks", args.cpu_blocks)):
         if value < 1:
             p.error(f"{option} must be at least 1, got {value}")
+    if not args.cpu_seconds > 0:
+        p.error(f"--cpu-seconds must be above 0, got {args.cpu_seconds}")
     for required in ("ours (content off)", "none"):
         if required not in asked:
             asked.insert(0, required)
