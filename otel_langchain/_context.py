@@ -130,10 +130,15 @@ def leave_run(run_ctx: RunContext, previous: Context, token: object) -> None:
     deps = run_ctx.dependents
     if deps:
         run_ctx.dependents = None
-        # The contexts still held of those that followed (a child's, usually gone by now).
-        alive = [d for ref in deps if (d := ref()) is not None]
-        if alive:
-            followers = [run_ctx, *alive]
+        # The contexts still held of those that followed (a child's, usually gone by now);
+        # a loop, not a comprehension: on 3.11 that is a function call of its own.
+        for ref in deps:
+            node = ref()
+            if node is not None:
+                if followers is None:
+                    followers = [run_ctx]
+                followers.append(node)
+        if followers is not None:
             for node in followers:
                 _assign(node, previous)
                 node.source = target
