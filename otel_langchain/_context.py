@@ -109,8 +109,9 @@ def enter_run(span: trace.Span, current: Context) -> tuple[RunContext, object]:
 def _assign(node: Context, source: Context) -> None:
     _dict_update(node, source)
     if len(node) != len(source):
-        for key in [k for k in node if k not in source]:
-            _dict_delitem(node, key)
+        for key in list(node):  # a copy (keys go while it runs); no comprehension: a call on 3.11
+            if key not in source:
+                _dict_delitem(node, key)
 
 
 def leave_run(run_ctx: RunContext, previous: Context, token: object) -> None:

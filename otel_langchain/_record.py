@@ -67,8 +67,11 @@ def _clean_value(value: Any) -> Any:
         return clean_text(value)
     if kind is Captured:
         return value.text
-    if kind is list or kind is tuple:
-        return [clean_text(v) if type(v) is str else v for v in value]
+    if kind is list or kind is tuple:  # a few items (finish reasons, tool call ids, tags)
+        out = []
+        for v in value:  # no comprehension: on 3.11 it costs a function call of its own
+            out.append(clean_text(v) if type(v) is str else v)
+        return out
     return value
 
 

@@ -324,19 +324,26 @@ def _known_spans(text: str, spans: list[tuple[int, int]]) -> None:
                 spans.append(match.span())
 
 
+def _keyword_spans(text: str, low: str, spans: list[tuple[int, int]]) -> None:
+    """The rules that need a credential's keyword (``_KEYWORDS``), which ``low`` holds."""
+    if ":" in low or "=" in low:
+        _separator_spans(text, low, spans)
+    if " is" in low or " was" in low:
+        _prose_spans(low, spans)
+    if " provided" in low or " given" in low or " supplied" in low:
+        _echo_spans(low, spans)
+    if "bearer" in low or "basic" in low:
+        _scheme_spans(text, low, spans)
+    if "-----begin" in low:
+        spans.extend(m.span() for m in _PEM.finditer(low))
+
+
 def _shape_spans(text: str, low: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    if any(word in low for word in _KEYWORDS):
-        if ":" in low or "=" in low:
-            _separator_spans(text, low, spans)
-        if " is" in low or " was" in low:
-            _prose_spans(low, spans)
-        if " provided" in low or " given" in low or " supplied" in low:
-            _echo_spans(low, spans)
-        if "bearer" in low or "basic" in low:
-            _scheme_spans(text, low, spans)
-        if "-----begin" in low:
-            spans.extend(m.span() for m in _PEM.finditer(low))
+    for word in _KEYWORDS:  # a loop, not any() over a generator: each of its steps is a resume
+        if word in low:
+            _keyword_spans(text, low, spans)
+            break
     if "@" in low and "://" in low:
         for index in _finds(low, "://"):
             match = _USERINFO_AT.match(low, index + 3)
