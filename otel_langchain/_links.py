@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
 from typing import Any
 
 from opentelemetry.trace import Link, SpanContext
@@ -43,14 +42,19 @@ def _bounded_put(store: dict[str, Any], key: str, value: Any, limit: int) -> Non
             break
 
 
-def _tool_result_ids(messages: Any) -> Iterable[str]:
-    """``tool_call_id`` of every tool message in a chat run's input (lists of messages)."""
+def _tool_result_ids(messages: Any) -> list[str]:
+    """``tool_call_id`` of every tool message in a chat run's input (lists of messages).
+
+    A list, not a generator: each step of one is a resume, once per message of the history.
+    """
+    found: list[str] = []
     for group in messages if isinstance(messages, list) else ():
         for message in group if isinstance(group, list) else ():
             if getattr(message, "type", None) == "tool":
                 call_id = getattr(message, "tool_call_id", None)
                 if isinstance(call_id, str) and call_id:
-                    yield call_id
+                    found.append(call_id)
+    return found
 
 
 def _link(context: SpanContext, link_type: str, call_id: str) -> Link:

@@ -9,7 +9,7 @@ providers. A count nobody reported stays ``None``: we never invent one.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 _RESPONSE_MODEL_KEYS = ("model_name", "model", "model_id", "modelId")
@@ -78,13 +78,18 @@ class TokenCounts:
         return self.input is not None or self.output is not None
 
 
-def _generations(response: Any) -> Iterator[Any]:
+def _generations(response: Any) -> list[Any]:
+    """The generations of every prompt, in order (a list: a generator's steps cost resumes)."""
     gens = getattr(response, "generations", None)
     if not isinstance(gens, list):
-        return
+        return []
+    if len(gens) == 1 and type(gens[0]) is list:  # one prompt: the usual case
+        return gens[0]
+    out: list[Any] = []
     for group in gens:
         if isinstance(group, list):
-            yield from group
+            out.extend(group)
+    return out
 
 
 _EMPTY: Mapping[str, Any] = {}
@@ -214,7 +219,10 @@ def _from_usage_metadata(meta: Mapping[str, Any], result: TokenCounts) -> None:
 
 
 def _first(raw: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
-    return next((raw[k] for k in keys if k in raw), None)
+    for key in keys:
+        if key in raw:
+            return raw[key]
+    return None
 
 
 def _from_provider_dict(raw: Mapping[str, Any], result: TokenCounts) -> None:
