@@ -411,21 +411,24 @@ def _int(value: int) -> str:
 _WITHHELD_FIELDS = frozenset({"content", "artifact"})
 
 
-def model_items(model: BaseModel, withheld: Container[str]) -> Iterable[tuple[str, Any]]:
-    """A pydantic model's fields, read lazily (``model_dump`` would copy them all).
+def model_items(model: BaseModel, withheld: Container[str]) -> list[tuple[str, Any]]:
+    """A pydantic model's fields and their values, as they are (``model_dump`` would copy them).
 
-    A tool message answering a withheld call keeps its fields but not what the tool returned.
+    A list, not a generator (a generator's steps cost a resume each): a model's fields
+    are the few its class declares, read without being written. A tool message
+    answering a withheld call keeps its fields but not what the tool returned.
     """
-    hide = (
-        bool(withheld)
+    names = type(model).model_fields
+    if (
+        withheld
         and getattr(model, "type", None) == "tool"
         and getattr(model, "tool_call_id", None) in withheld
-    )
-    for name in type(model).model_fields:
-        if hide and name in _WITHHELD_FIELDS:
-            yield name, NOT_CAPTURED
-        else:
-            yield name, getattr(model, name, None)
+    ):
+        return [
+            (name, NOT_CAPTURED if name in _WITHHELD_FIELDS else getattr(model, name, None))
+            for name in names
+        ]
+    return [(name, getattr(model, name, None)) for name in names]
 
 
 def dataclass_items(value: Any) -> Iterable[tuple[str, Any]]:

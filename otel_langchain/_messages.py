@@ -202,6 +202,9 @@ class _Builder:
                 "parts": [{"type": "tool_call_response", "id": call_id, "response": response}],
             }
         calls = getattr(msg, "tool_calls", None)
+        if not calls and isinstance(content, str):  # a text message: its one part, built now
+            parts = [{"type": "text", "content": self.text(content)}] if content else []
+            return {"role": role, "parts": parts}
         calls = [c for c in calls if isinstance(c, Mapping)] if isinstance(calls, list) else []
         call_ids = frozenset(c["id"] for c in calls if isinstance(c.get("id"), str))
         return {
