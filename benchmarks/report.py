@@ -306,7 +306,8 @@ def render(data: dict[str, Any]) -> str:
     out += ["", "### Metric points per invoke (floor M and ours)", "", *points_table(f)]
     out += ["", "### CPU time, secondary (us per invoke; each process's fastest timed block; "
             "overhead = median over rounds of the paired difference to `none` of the same "
-            "round, ± the median absolute deviation of those differences)", ""]  # fmt: skip
+            "round, ± the median absolute deviation of those differences; a ratio whose "
+            "overheads are not both above twice their deviation says `noise`)", ""]  # fmt: skip
     out += secondary.cpu_lines(f, data)
     for w in data.get("breakdown") or ("chain4", "agent"):
         label = WORKLOADS[w][0]

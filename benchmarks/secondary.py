@@ -17,6 +17,15 @@ def _per_invoke_us(r: dict[str, Any]) -> float:
     return float(r["cpu_ns"] / r["units"] / r["invokes_per_unit"] / 1000)
 
 
+def _ratio(over: dict[str, float], spread: dict[str, float], a: str, b: str | None) -> str:
+    """``a / b``, or ``noise`` when either overhead is within two deviations of zero."""
+    if b is None or a not in over or b not in over:
+        return "-"
+    if any(over[m] <= 2 * spread[m] for m in (a, b)):
+        return "noise"
+    return ratio(over[a], over[b])
+
+
 def cpu_lines(f: Figures, data: dict[str, Any]) -> list[str]:
     runs: dict[tuple[str, str, int], float] = {}
     for got in (data.get("cpu") or {}).values():
@@ -43,16 +52,12 @@ def cpu_lines(f: Figures, data: dict[str, Any]) -> list[str]:
                 over[m] = statistics.median(paired)
                 spread[m] = statistics.median(abs(d - over[m]) for d in paired)
         peers = [
-            over[m]
-            for p in PEERS
-            if (m := f"{p} (content off)") in over and f.traces_every_run(w, m)
+            m for p in PEERS if (m := f"{p} (content off)") in over and f.traces_every_run(w, m)
         ]
+        best = min(peers, key=over.__getitem__) if peers else None
         cells = [label, f"{statistics.median(base):,.0f}"]  # type: ignore[type-var]
         cells += [f"{over[m]:,.0f} ±{spread[m]:,.0f}" if m in over else "-" for m in shown]
-        cells += [
-            ratio(over.get(OURS), min(peers) if peers else None),
-            ratio(over.get(OURS), over.get("floor M")),
-        ]
+        cells += [_ratio(over, spread, OURS, best), _ratio(over, spread, OURS, "floor M")]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
