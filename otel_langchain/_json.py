@@ -412,10 +412,10 @@ _WITHHELD_FIELDS = frozenset({"content", "artifact"})
 
 
 def model_items(model: BaseModel, withheld: Container[str]) -> list[tuple[str, Any]]:
-    """A pydantic model's fields and their values, as they are (``model_dump`` would copy them).
+    """A pydantic model's fields and their values, not copied (``model_dump`` would copy them).
 
-    A list, not a generator (a generator's steps cost a resume each): a model's fields
-    are the few its class declares, read without being written. A tool message
+    A list, not a generator (a generator's steps cost a resume each): a model has the
+    few fields its class declares, each read by one ``getattr``. A tool message
     answering a withheld call keeps its fields but not what the tool returned.
     """
     names = type(model).model_fields
