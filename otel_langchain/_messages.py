@@ -104,13 +104,15 @@ class _Builder:
 
     # -- parts -------------------------------------------------------------------------
 
-    def parts(self, content: Any, call_ids: frozenset[str]) -> Iterator[dict[str, Any]]:
-        if isinstance(content, str):
-            if content:
-                yield {"type": "text", "content": self.text(content)}
-            return
+    def parts(self, content: Any, call_ids: frozenset[str]) -> Iterable[dict[str, Any]]:
+        """A message's content as parts: a text at once, a list of blocks lazily."""
+        if isinstance(content, str):  # the usual case: one part, no generator to resume
+            return [{"type": "text", "content": self.text(content)}] if content else []
         if not isinstance(content, list):
-            return
+            return []
+        return self._blocks(content, call_ids)
+
+    def _blocks(self, content: list[Any], call_ids: frozenset[str]) -> Iterator[dict[str, Any]]:
         for block in content:
             if isinstance(block, str):
                 if block:
@@ -202,9 +204,8 @@ class _Builder:
                 "parts": [{"type": "tool_call_response", "id": call_id, "response": response}],
             }
         calls = getattr(msg, "tool_calls", None)
-        if not calls and isinstance(content, str):  # a text message: its one part, built now
-            parts = [{"type": "text", "content": self.text(content)}] if content else []
-            return {"role": role, "parts": parts}
+        if not calls:  # most messages: no tool calls to chain after the content
+            return {"role": role, "parts": self.parts(content, frozenset())}
         calls = [c for c in calls if isinstance(c, Mapping)] if isinstance(calls, list) else []
         call_ids = frozenset(c["id"] for c in calls if isinstance(c.get("id"), str))
         return {
