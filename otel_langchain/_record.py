@@ -103,15 +103,30 @@ def _cleaned(attrs: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 def start_span(
-    tracer: Tracer, name: str, *, context: Context, kind: SpanKind, attrs: dict[str, Any]
+    tracer: Tracer,
+    name: str,
+    *,
+    context: Context,
+    kind: SpanKind,
+    attrs: dict[str, Any],
+    links: list[Link] | None = None,
 ) -> Span:
-    """Start a span; its name and attributes scrubbed."""
+    """Start a span; its name and attributes scrubbed, and those of its ``links``.
+
+    Links known when the run starts go here rather than through ``add_links``: the
+    sampler sees them, and the SDK builds each once (``add_link`` copies it).
+    """
     hit = _cache.get(name)  # most span names were seen before: one lookup, as in ``clean``
+    if links:
+        for link in links:
+            if link.attributes:  # the dict ``_links`` made for this link alone
+                clean(link.attributes)  # type: ignore[arg-type]
     return tracer.start_span(
         hit if hit is not None else clean_text(name),
         context=context,
         kind=kind,
         attributes=clean(attrs),
+        links=links,
     )
 
 

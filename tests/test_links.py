@@ -20,7 +20,14 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.tools import BaseTool, tool
 from langgraph.checkpoint.memory import MemorySaver
 from langgraph.graph import END, START, MessagesState, StateGraph
-from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.metrics import NoOpMeterProvider
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
+from opentelemetry.trace import Link
+
+from otel_langchain import OTelCallbackHandler
 
 
 @tool
@@ -164,6 +171,55 @@ def test_tool_call_ids_are_forgotten_when_the_agent_run_ends(telemetry: Telemetr
     for span in [*chats, *tools]:
         for link in span.links:
             assert link.context.trace_id == span.context.trace_id, span.name
+
+
+class _LinkSeeingSampler(Sampler):
+    """Samples everything; remembers the links each span was started with, by span name."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, list[dict[str, Any]]] = {}
+
+    def should_sample(
+        self,
+        parent_context: Any,
+        trace_id: int,
+        name: str,
+        kind: Any = None,
+        attributes: Any = None,
+        links: Sequence[Link] | None = None,
+        trace_state: Any = None,
+    ) -> SamplingResult:
+        self.seen[name] = [dict(link.attributes or {}) for link in links or ()]
+        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
+
+    def get_description(self) -> str:
+        return "LinkSeeingSampler"
+
+
+@pytest.mark.parametrize(
+    "build", [_prebuilt, _agent_executor], ids=["langgraph-prebuilt", "AgentExecutor"]
+)
+def test_the_sampler_sees_the_tool_call_links_when_the_spans_start(
+    build: Callable[..., Callable[[Any], Any]],
+) -> None:
+    """Links known at a run's start are the span's start links, as a sampler needs them."""
+    sampler = _LinkSeeingSampler()
+    provider = TracerProvider(sampler=sampler)
+    provider.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
+    handler = OTelCallbackHandler(tracer_provider=provider, meter_provider=NoOpMeterProvider())
+    build(FakeOpenAIChat(responses=_two_calls()), [add, mul])({"callbacks": [handler]})
+    assert sampler.seen["execute_tool add"] == [
+        {"langchain.link.type": "tool_call", "gen_ai.tool.call.id": "call_add"}
+    ]
+    assert sampler.seen["execute_tool mul"] == [
+        {"langchain.link.type": "tool_call", "gen_ai.tool.call.id": "call_mul"}
+    ]
+    # The chat that reads both results: the last chat span started.
+    assert sorted(link["gen_ai.tool.call.id"] for link in sampler.seen["chat gpt-4o-mini"]) == [
+        "call_add",
+        "call_mul",
+    ]
+    provider.shutdown()
 
 
 def test_a_chain_without_tools_has_no_links(telemetry: Telemetry) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from opentelemetry.context import Context
-from opentelemetry.trace import Span, SpanKind, Tracer
+from opentelemetry.trace import Link, Span, SpanKind, Tracer
 
 from otel_langchain import _record as record
 from otel_langchain import _semconv as sc
@@ -228,9 +228,11 @@ class Run:
             self.owner: Run = parent.owner
             #: The usage totals of the agent and node runs above (this one's own added by it).
             self.rollup: tuple[RunTotals, ...] = parent.rollup
+            calls = self.owner.tool_calls
         else:
             self.owner = self
             self.rollup = ()
+            calls = None
         #: The tool calls of this agent or root run (``_links``), made on the first one.
         self.tool_calls: ToolCalls | None = None
         self.span: Span = record.start_span(
@@ -239,6 +241,8 @@ class Run:
             context=parent.ctx if parent is not None else current,
             kind=kind,
             attrs=attrs,
+            # Asked only under an agent whose model asked for tool calls.
+            links=None if calls is None else self.start_links(calls, attrs, inputs),
         )
         self.previous: Context = current
         self.ctx: RunContext
@@ -248,6 +252,12 @@ class Run:
 
     def input_content(self, attrs: dict[str, Any], inputs: Any) -> None:
         """Add the captured ``inputs`` to the start attributes (only when the run captures)."""
+
+    def start_links(
+        self, calls: ToolCalls, attrs: dict[str, Any], inputs: Any
+    ) -> list[Link] | None:
+        """The links the span starts with, from the owner's tool ``calls`` (tool and chat runs)."""
+        return None
 
     # -- while open ------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind, TracerProvider
+from opentelemetry.trace import Link, SpanKind, TracerProvider
 
 from otel_langchain import _attributes as attributes
 from otel_langchain import _dedupe as dedupe
@@ -101,11 +101,6 @@ class ModelRun(Run):
             metadata=metadata,
             inputs=prompt,
         )
-        calls = self.owner.tool_calls
-        if chat and calls is not None:  # the tool results this call reads
-            links = calls.results_read(prompt)
-            if links:
-                record.add_links(self.span, links)
         trackers: tuple[Usage, ...] = active_trackers()
         self.trackers = trackers
         if trackers:
@@ -125,6 +120,14 @@ class ModelRun(Run):
             if self.operation == sc.OP_CHAT
             else messages.prompt_messages(inputs, tracing.content)
         )
+
+    def start_links(
+        self, calls: ToolCalls, attrs: dict[str, Any], inputs: Any
+    ) -> list[Link] | None:
+        """``tool_result`` links to the tool spans whose results this chat call reads."""
+        if self.operation != sc.OP_CHAT:
+            return None
+        return calls.results_read(inputs) or None
 
     def first_chunk(self) -> None:
         """A streamed chunk: the first one gets an event and the time to it."""

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import Link, SpanKind
 
 from otel_langchain import _attributes as attributes
 from otel_langchain import _record as record
@@ -50,6 +50,8 @@ class ToolRun(Run):
             attrs[sc.GEN_AI_TOOL_CALL_ID] = call_id
         else:
             call_id = None
+        #: The tool call this run answers (from LangChain, an agent, or its result).
+        self.call_id: str | None = call_id
         if type(serialized) is dict or isinstance(serialized, Mapping):
             description = serialized.get("description")
             if isinstance(description, str) and description:
@@ -70,16 +72,9 @@ class ToolRun(Run):
             metadata=metadata,
             inputs=inputs if inputs is not None else input_str,
         )
-        #: The tool call this run answers (from LangChain, an agent, or its result).
-        self.call_id: str | None = call_id
         calls = self.owner.tool_calls
-        if calls is not None:
-            if call_id is None:  # AgentExecutor announced it in on_agent_action
-                call_id = calls.claim_announced(name)
-                if call_id is not None:
-                    record.set_attribute(self.span, sc.GEN_AI_TOOL_CALL_ID, call_id)
-            if call_id is not None:
-                self._link(calls, call_id)
+        if calls is not None and self.call_id is not None:
+            calls.ran(self.call_id, self.span.get_span_context())
         capture = tracing.capture
         if capture.maybe and not self.capture.on:
             # Its result goes on as a tool message: withheld there too. Older
@@ -89,6 +84,23 @@ class ToolRun(Run):
     def input_content(self, attrs: dict[str, Any], inputs: Any) -> None:
         """``gen_ai.tool.call.arguments``."""
         attrs[sc.GEN_AI_TOOL_CALL_ARGUMENTS] = self.tracing.content.json(inputs)
+
+    def start_links(
+        self, calls: ToolCalls, attrs: dict[str, Any], inputs: Any
+    ) -> list[Link] | None:
+        """The ``tool_call`` link to the chat span that asked for this call.
+
+        Without a call id from LangChain, the one ``AgentExecutor`` announced in
+        ``on_agent_action`` for the next run of this tool.
+        """
+        call_id = self.call_id
+        if call_id is None:
+            call_id = calls.claim_announced(self.name)
+            if call_id is None:
+                return None
+            self.call_id = attrs[sc.GEN_AI_TOOL_CALL_ID] = call_id
+        link = calls.tool_started(call_id)
+        return None if link is None else [link]
 
     def _link(self, calls: ToolCalls, call_id: str) -> None:
         """Link to the asking chat span; be the span the result's reader links to."""
