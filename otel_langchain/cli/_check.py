@@ -113,14 +113,22 @@ def probe(settings: Settings, timeout: float) -> ProbeResult:
     return ProbeResult(telemetry.delivery(), tuple(messages), time.perf_counter() - started)
 
 
-def check_reachable(target: Otlp) -> None:
-    """Send an empty OTLP export to ``target``; CliError with the reason if it is refused."""
+def check_reachable(traces: Otlp, metrics: Otlp | None = None) -> None:
+    """Send an empty OTLP export to ``traces`` (and one of metrics to ``metrics``).
+
+    Raises:
+        CliError: naming the receiver that refused, and why.
+    """
     from otel_langchain.exporters.replay import ReplayError, replay_to
 
+    checks: list[tuple[Otlp, dict[str, list[object]]]] = [(traces, {"resourceSpans": []})]
+    if metrics is not None:
+        checks.append((metrics, {"resourceMetrics": []}))
     with tempfile.TemporaryDirectory(prefix="otel-langchain-check-") as tmp:
         path = Path(tmp) / "empty.jsonl"
-        path.write_text(json.dumps({"resourceSpans": []}) + "\n", "utf-8")
-        try:
-            replay_to(path, traces=target, metrics=target)
-        except (ReplayError, ValueError) as exc:
-            raise CliError(f"{target.endpoint} did not accept an OTLP export: {exc}") from None
+        for target, empty in checks:
+            path.write_text(json.dumps(empty) + "\n", "utf-8")
+            try:
+                replay_to(path, traces=target, metrics=target)
+            except (ReplayError, ValueError) as exc:
+                raise CliError(f"{target.endpoint} did not accept an OTLP export: {exc}") from None

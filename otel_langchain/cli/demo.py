@@ -38,8 +38,8 @@ Run a small LangGraph support agent offline (a scripted chat model that reports
 usage like OpenAI, two tools - one fails once and is retried - a retriever,
 streaming and a custom progress event) through a few conversations, traced
 with otel-langchain. Without an endpoint, spans and metrics go to an OTLP/JSON
-file, printed as trace trees with usage and cost per model. With --endpoint or
-OTEL_EXPORTER_OTLP_ENDPOINT they are exported over OTLP instead. The service
+file, printed as trace trees with usage and cost per model. With --endpoint or an
+OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]ENDPOINT they are exported over OTLP instead. The service
 name is {DEFAULT_SERVICE} unless OTEL_SERVICE_NAME or --service-name says otherwise."""
 
 
@@ -232,15 +232,29 @@ def _report_file(console: Console, args: argparse.Namespace, usage: Usage, rated
     )
 
 
+#: Any of these set sends the demo's telemetry over OTLP (each signal where it says).
+ENDPOINT_VARIABLES = (
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+)
+
+
 def _otlp_target(args: argparse.Namespace) -> Otlp | None:
-    """Where traces go over OTLP (--endpoint or an endpoint variable), else None: a file."""
-    configured = any(
-        os.environ.get(name, "").strip()
-        for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-    )
-    if not (args.endpoint or configured):
+    """Where traces go over OTLP (--endpoint or an endpoint variable), else None: a file.
+
+    The receivers of both signals are checked first (a metrics endpoint of its own too).
+    """
+    if not (args.endpoint or any(os.environ.get(n, "").strip() for n in ENDPOINT_VARIABLES)):
         return None
-    return resolve("traces", endpoint=args.endpoint, protocol=args.protocol, headers=args.header)
+    traces, metrics = (
+        resolve(signal, endpoint=args.endpoint, protocol=args.protocol, headers=args.header)
+        for signal in ("traces", "metrics")
+    )
+    from otel_langchain.cli._check import check_reachable
+
+    check_reachable(traces, metrics if metrics.endpoint != traces.endpoint else None)
+    return traces
 
 
 def run(args: argparse.Namespace) -> int:
@@ -254,11 +268,7 @@ def run(args: argparse.Namespace) -> int:
     console = make_console(no_color=args.no_color)
     service = args.service_name or os.environ.get("OTEL_SERVICE_NAME") or DEFAULT_SERVICE
     otlp = _otlp_target(args)
-    if otlp is not None:
-        from otel_langchain.cli._check import check_reachable
-
-        check_reachable(otlp)
-    else:
+    if otlp is None:
         args.out = args.out or Path(DEFAULT_OUT)
     if args.out is not None:
         _fresh(args.out)

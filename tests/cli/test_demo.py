@@ -170,6 +170,40 @@ def test_demo_exports_over_otlp(
     assert CONTRACT_METRICS <= receiver.metric_names()
 
 
+@pytest.mark.integration
+def test_demo_sends_each_signal_to_its_own_endpoint_variable(
+    otlp_receiver: Callable[[str], Any],
+    fresh_globals: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A per-signal endpoint variable alone turns OTLP on: traces and metrics each go there."""
+    traces, metrics = otlp_receiver("grpc"), otlp_receiver("grpc")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", traces.endpoint)
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", metrics.endpoint)
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--no-color"]) == 0
+    assert len(traces.spans()) >= 40 and traces.metrics() == []
+    assert CONTRACT_METRICS <= metrics.metric_names() and metrics.spans() == []
+    assert not (tmp_path / "otel-langchain-traces.jsonl").exists()
+
+
+def test_demo_checks_a_metrics_endpoint_of_its_own_first(
+    otlp_receiver: Callable[[str], Any],
+    closed_port: int,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Traces reachable, the metrics endpoint not: one line naming it, before any work."""
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", otlp_receiver("grpc").endpoint)
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", f"http://127.0.0.1:{closed_port}")
+    assert main(["demo"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"127.0.0.1:{closed_port} did not accept an OTLP export" in captured.err
+    assert captured.err.count("\n") == 1
+
+
 def _next_commands(stdout: str) -> list[str]:
     lines = stdout.splitlines()
     start = next(i for i, line in enumerate(lines) if line.endswith(". Next:"))
