@@ -6,7 +6,11 @@ each step). ``--kind model``: the hooks of one chat model call as the agent
 workload's model makes them (``on_chat_model_start`` with the messages, the
 invocation parameters and LangChain's ``ls_*`` metadata, then ``on_llm_end`` with
 a response carrying usage, a response id, a finish reason and one tool call),
-recorded once from a real ``BaseChatModel.invoke`` and replayed. In a loop, with
+recorded once from a real ``BaseChatModel.invoke`` and replayed. ``--kind tool``:
+the hooks of the tool run answering that call (``on_tool_start`` with its
+``tool_call_id``, ``on_tool_end`` with the ``ToolMessage``), recorded from a real
+``BaseTool.invoke`` of the tool call, after that model call under the same root:
+each run starts with its ``tool_call`` link to the chat span. In a loop, with
 no-op tracer and meter providers (``noop``: only our own Python, plus the API's
 no-op span) or with the SDK (``sdk``: TracerProvider without processors,
 MeterProvider with an InMemoryMetricReader). Only the measured loop is counted
@@ -16,6 +20,7 @@ tuning the hot path; the suite's figures are the ones to report.
 
     .venv-bench/bin/python benchmarks/own_code.py noop sdk
     .venv-bench/bin/python benchmarks/own_code.py --kind model noop sdk
+    .venv-bench/bin/python benchmarks/own_code.py --kind tool noop sdk
 """
 
 from __future__ import annotations
@@ -83,6 +88,12 @@ class Recorder(BaseCallbackHandler):
     def on_llm_end(self, response: Any, **kwargs: Any) -> None:
         self.end = (response, kwargs)
 
+    def on_tool_start(self, serialized: Any, input_str: Any, **kwargs: Any) -> None:
+        self.start = (serialized, input_str, kwargs)
+
+    def on_tool_end(self, output: Any, **kwargs: Any) -> None:
+        self.end = (output, kwargs)
+
 
 def model_call() -> Recorder:
     """One call of the agent workload's model (a tool call in its reply), as recorded."""
@@ -92,6 +103,16 @@ def model_call() -> Recorder:
     recorder = Recorder()
     model = ToolCallingChat().bind_tools([get_weather, get_local_time])
     model.invoke([HumanMessage("What is the weather in Paris?")], {"callbacks": [recorder]})
+    return recorder
+
+
+def tool_call(asked: Recorder) -> Recorder:
+    """The tool run answering the tool call of ``asked``'s response, as recorded."""
+    from workloads import get_weather
+
+    (call,) = asked.end[0].generations[0][0].message.tool_calls
+    recorder = Recorder()
+    get_weather.invoke({**call, "type": "tool_call"}, {"callbacks": [recorder]})
     return recorder
 
 
@@ -141,7 +162,22 @@ def child(work: Path, providers: str, runs: int, kind: str, functions: int) -> N
             handler.on_chat_model_start(model, messages, run_id=run_id, parent_run_id=root, **start)
             handler.on_llm_end(response, run_id=run_id, parent_run_id=root, **end)
 
-    loop = model_loop if kind == "model" else chain_loop
+    tool = tool_call(call)
+    serialized_tool, input_str, tool_start = tool.start
+    output, tool_end = tool.end
+    tool_start = {k: v for k, v in tool_start.items() if k not in ("run_id", "parent_run_id")}
+    tool_end = {k: v for k, v in tool_end.items() if k not in ("run_id", "parent_run_id")}
+
+    def tool_loop(run_ids: list[uuid.UUID]) -> None:
+        for run_id in run_ids:
+            handler.on_tool_start(
+                serialized_tool, input_str, run_id=run_id, parent_run_id=root, **tool_start
+            )
+            handler.on_tool_end(output, run_id=run_id, parent_run_id=root, **tool_end)
+
+    if kind == "tool":  # the call the tool runs answer, asked under the same root
+        model_loop([uuid.uuid4()])
+    loop = {"model": model_loop, "tool": tool_loop}.get(kind, chain_loop)
     if functions:
         sys.path.insert(0, str(work))
         labels = callgrind.wrap_all(regions.ours(), ("otel_langchain",))
@@ -158,7 +194,9 @@ def child(work: Path, providers: str, runs: int, kind: str, functions: int) -> N
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("providers", nargs="+", choices=["noop", "sdk"])
-    parser.add_argument("--kind", choices=["chain", "model"], default="chain", help="run kind")
+    parser.add_argument(
+        "--kind", choices=["chain", "model", "tool"], default="chain", help="run kind"
+    )
     parser.add_argument("--runs", type=int, default=200, help="runs measured")
     parser.add_argument(
         "--functions", type=int, default=0, metavar="N",
