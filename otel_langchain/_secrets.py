@@ -108,7 +108,8 @@ def learn_from_mapping(values: Any, *, depth: int = 2, budget: int = 64) -> None
 
 
 def _collect(values: Any, depth: int, budget: list[int], found: list[str]) -> None:
-    if not isinstance(values, Mapping):
+    # ``type(...) is`` first: the usual dicts and strings skip the slower ABC checks.
+    if type(values) is not dict and not isinstance(values, Mapping):
         return
     for key, value in values.items():
         budget[0] -= 1
@@ -119,7 +120,11 @@ def _collect(values: Any, depth: int, budget: list[int], found: list[str]) -> No
                 found.extend(_with_parts(value))
             elif hasattr(value, "get_secret_value"):
                 found.append(_secret_value(value))
-        elif depth > 1 and isinstance(value, Mapping):
+        elif (
+            depth > 1
+            and type(value) is not str
+            and (type(value) is dict or isinstance(value, Mapping))
+        ):
             _collect(value, depth - 1, budget, found)
 
 
