@@ -75,24 +75,28 @@ def count(providers: str, runs: int, kind: str, functions: int) -> float:
     return total / runs / 1000
 
 
+def _without_ids(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in kwargs.items() if k not in ("run_id", "parent_run_id")}
+
+
 class Recorder(BaseCallbackHandler):
-    """Keeps the arguments of a chat model call's two hooks, to replay them."""
+    """Keeps the arguments of a model call's or a tool run's two hooks (run ids left out)."""
 
     def __init__(self) -> None:
         self.start: tuple[Any, ...] = ()
         self.end: tuple[Any, ...] = ()
 
     def on_chat_model_start(self, serialized: Any, messages: Any, **kwargs: Any) -> None:
-        self.start = (serialized, messages, kwargs)
+        self.start = (serialized, messages, _without_ids(kwargs))
 
     def on_llm_end(self, response: Any, **kwargs: Any) -> None:
-        self.end = (response, kwargs)
+        self.end = (response, _without_ids(kwargs))
 
     def on_tool_start(self, serialized: Any, input_str: Any, **kwargs: Any) -> None:
-        self.start = (serialized, input_str, kwargs)
+        self.start = (serialized, input_str, _without_ids(kwargs))
 
     def on_tool_end(self, output: Any, **kwargs: Any) -> None:
-        self.end = (output, kwargs)
+        self.end = (output, _without_ids(kwargs))
 
 
 def model_call() -> Recorder:
@@ -154,8 +158,6 @@ def child(work: Path, providers: str, runs: int, kind: str, functions: int) -> N
     call = model_call()
     model, messages, start = call.start
     response, end = call.end
-    start = {k: v for k, v in start.items() if k not in ("run_id", "parent_run_id")}
-    end = {k: v for k, v in end.items() if k not in ("run_id", "parent_run_id")}
 
     def model_loop(run_ids: list[uuid.UUID]) -> None:
         for run_id in run_ids:
@@ -165,8 +167,6 @@ def child(work: Path, providers: str, runs: int, kind: str, functions: int) -> N
     tool = tool_call(call)
     serialized_tool, input_str, tool_start = tool.start
     output, tool_end = tool.end
-    tool_start = {k: v for k, v in tool_start.items() if k not in ("run_id", "parent_run_id")}
-    tool_end = {k: v for k, v in tool_end.items() if k not in ("run_id", "parent_run_id")}
 
     def tool_loop(run_ids: list[uuid.UUID]) -> None:
         for run_id in run_ids:
