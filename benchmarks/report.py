@@ -227,14 +227,16 @@ def _present(f: Figures) -> list[str]:
 
 
 def _command(argv: list[str]) -> str:
-    """The command as run, without the options that only name local files."""
+    """The command as run, without the options that only name local files or print."""
     shown, skip = [COMMAND], False
     for arg in argv:
         if skip:
             skip = False
         elif arg in ("--json", "--results", "--from-json"):
             skip = True
-        elif not arg.startswith(("--json=", "--results=", "--from-json=", "--keep")):
+        elif arg != "--no-write" and not arg.startswith(
+            ("--json=", "--results=", "--from-json=", "--keep")
+        ):
             shown.append(f'"{arg}"' if " " in arg else arg)
     return " ".join(shown)
 
