@@ -111,7 +111,7 @@ class ToolRun(Run):
         calls.ran(call_id, self.span.get_span_context())
 
     def finish(self, outputs: Any) -> None:
-        """Before langchain-core 0.3.x only the result (a ``ToolMessage``) names the call."""
+        """Where ``on_tool_start`` gets no call id (langchain-core 0.3), the result names it."""
         try:
             if self.call_id is None:
                 call_id = getattr(outputs, "tool_call_id", None)
