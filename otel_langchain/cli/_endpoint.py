@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from urllib.parse import unquote
 
 from otel_langchain._secrets import AUTH_SCHEMES
 from otel_langchain.cli._common import CliError
 from otel_langchain.config._otlp import CLI_NAMES, Otlp, resolve_otlp
+
+#: The environment variables that name an OTLP endpoint, for both signals or for one.
+ENDPOINT_VARIABLES = (
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+)
+
+
+def endpoint_configured() -> bool:
+    """Whether any of :data:`ENDPOINT_VARIABLES` is set (not blank)."""
+    return any(os.environ.get(name, "").strip() for name in ENDPOINT_VARIABLES)
 
 
 def header_flags(pairs: Iterable[str]) -> dict[str, str] | None:

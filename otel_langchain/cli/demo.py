@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from otel_langchain.cli._common import CliError, command_prefix, common_options
-from otel_langchain.cli._endpoint import header_flags, resolve
+from otel_langchain.cli._endpoint import endpoint_configured, header_flags, resolve
 from otel_langchain.cli._render import make_console, summary_table
 from otel_langchain.cli._summary import ModelRow, Summary
 
@@ -232,29 +232,15 @@ def _report_file(console: Console, args: argparse.Namespace, usage: Usage, rated
     )
 
 
-#: Any of these set sends the demo's telemetry over OTLP (each signal where it says).
-ENDPOINT_VARIABLES = (
-    "OTEL_EXPORTER_OTLP_ENDPOINT",
-    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
-)
-
-
-def _otlp_target(args: argparse.Namespace) -> Otlp | None:
-    """Where traces go over OTLP (--endpoint or an endpoint variable), else None: a file.
-
-    The receivers of both signals are checked first (a metrics endpoint of its own too).
-    """
-    if not (args.endpoint or any(os.environ.get(n, "").strip() for n in ENDPOINT_VARIABLES)):
+def _otlp_targets(args: argparse.Namespace) -> tuple[Otlp, Otlp] | None:
+    """Where traces and metrics go over OTLP (--endpoint or any endpoint variable), else None."""
+    if not (args.endpoint or endpoint_configured()):
         return None
     traces, metrics = (
         resolve(signal, endpoint=args.endpoint, protocol=args.protocol, headers=args.header)
         for signal in ("traces", "metrics")
     )
-    from otel_langchain.cli._check import check_reachable
-
-    check_reachable(traces, metrics if metrics.endpoint != traces.endpoint else None)
-    return traces
+    return traces, metrics
 
 
 def run(args: argparse.Namespace) -> int:
@@ -267,8 +253,14 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"the demo needs {exc.name}: pip install 'otel-langchain[demo]'") from None
     console = make_console(no_color=args.no_color)
     service = args.service_name or os.environ.get("OTEL_SERVICE_NAME") or DEFAULT_SERVICE
-    otlp = _otlp_target(args)
-    if otlp is None:
+    targets = _otlp_targets(args)
+    otlp = None
+    if targets is not None:  # both receivers checked first (a metrics one of its own too)
+        from otel_langchain.cli._check import check_reachable
+
+        otlp, metrics = targets
+        check_reachable(otlp, metrics if metrics.endpoint != otlp.endpoint else None)
+    else:
         args.out = args.out or Path(DEFAULT_OUT)
     if args.out is not None:
         _fresh(args.out)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from otel_langchain.cli._common import CliError, common_options
-from otel_langchain.cli._endpoint import resolve
+from otel_langchain.cli._endpoint import endpoint_configured, resolve
 from otel_langchain.cli._render import make_console
 
 DESCRIPTION = """\
@@ -51,22 +50,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(run=run)
 
 
-def _configured_endpoint() -> bool:
-    return any(
-        os.environ.get(name, "").strip()
-        for name in (
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-            "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
-        )
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     """Run ``replay``."""
     from otel_langchain.exporters.replay import ReplayError, replay_to
 
-    if not args.endpoint and not _configured_endpoint():
+    if not args.endpoint and not endpoint_configured():
         raise CliError(
             "no endpoint: pass --endpoint URL or set OTEL_EXPORTER_OTLP_ENDPOINT", status=2
         )
