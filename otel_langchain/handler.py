@@ -37,7 +37,7 @@ from otel_langchain.config._checks import check_providers
 from otel_langchain.feedback import FeedbackSink
 from otel_langchain.feedback import register as register_feedback
 from otel_langchain.pricing import build_table
-from otel_langchain.runs._base import HANDLER_CLOSED, Tracing, is_cancellation
+from otel_langchain.runs._base import HANDLER_CLOSED, Tracing, is_cancellation, new_run
 from otel_langchain.runs.chain import ChainRun
 from otel_langchain.runs.collected import release
 from otel_langchain.runs.model import ModelRun, attach_dedupe
@@ -216,6 +216,7 @@ class OTelCallbackHandler(BaseCallbackHandler):
         try:
             if isinstance(run_id, UUID) or not _untraced(run_id):
                 self._chain_start(
+                    new_run(ChainRun),
                     self._tracing,
                     run_id,
                     parent_run_id,
@@ -242,7 +243,8 @@ class OTelCallbackHandler(BaseCallbackHandler):
         """A chat model call starts."""
         try:
             if isinstance(run_id, UUID) or not _untraced(run_id):
-                ModelRun(
+                ModelRun.__init__(
+                    new_run(ModelRun),
                     self._tracing,
                     run_id,
                     parent_run_id,
@@ -272,7 +274,8 @@ class OTelCallbackHandler(BaseCallbackHandler):
         """A text LLM call starts."""
         try:
             if isinstance(run_id, UUID) or not _untraced(run_id):
-                ModelRun(
+                ModelRun.__init__(
+                    new_run(ModelRun),
                     self._tracing,
                     run_id,
                     parent_run_id,
@@ -303,7 +306,8 @@ class OTelCallbackHandler(BaseCallbackHandler):
         """A tool call starts."""
         try:
             if isinstance(run_id, UUID) or not _untraced(run_id):
-                ToolRun(
+                ToolRun.__init__(
+                    new_run(ToolRun),
                     self._tracing,
                     run_id,
                     parent_run_id,
@@ -331,7 +335,8 @@ class OTelCallbackHandler(BaseCallbackHandler):
         """A retrieval starts."""
         try:
             if isinstance(run_id, UUID) or not _untraced(run_id):
-                RetrieverRun(
+                RetrieverRun.__init__(
+                    new_run(RetrieverRun),
                     self._tracing,
                     run_id,
                     parent_run_id,

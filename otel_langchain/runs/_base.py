@@ -1,7 +1,8 @@
 """What every run kind shares: a span started under its parent, current inside the run, ended once.
 
 A run object is made by its start callback (``ChainRun(...)``, ``ModelRun(...)``,
-...), which starts its span, makes it current and registers the run; its end
+...; the handler spells it ``ModelRun.__init__(new_run(ModelRun), ...)``, see
+``new_run``), which starts its span, makes it current and registers the run; its end
 callback calls ``finish``, its error callback ``fail``; a run LangChain never
 ends is ended by us with ``end_by_us`` (evicted, expired, handler closed or
 collected). Each ends its span exactly once, its context reverted first.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from asyncio import CancelledError
 from time import perf_counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import UUID
 
 from opentelemetry.context import Context
@@ -54,6 +55,19 @@ _CANCELLED = (GeneratorExit, CancelledError)
 _RETRY_TAG = "retry:attempt:"
 #: A run's list of child keys is pruned to the open ones from this length on (``registry``).
 PRUNE_CHILDREN_AT = 64
+
+_R = TypeVar("_R", bound="Run")
+
+
+class _NewRun(Protocol):
+    def __call__(self, cls: type[_R], /) -> _R: ...
+
+
+#: ``new_run(ModelRun)``: a blank run object, which its ``__init__`` then starts. The
+#: handler's start hooks make their runs as ``ModelRun.__init__(new_run(ModelRun), ...)``,
+#: what ``ModelRun(...)`` does: calling a class with keyword arguments packs them into a
+#: dict for ``__init__`` and unpacks them again (CPython 3.11: 2.4 k instructions a run).
+new_run: _NewRun = object.__new__
 
 
 def is_cancellation(error: BaseException) -> bool:

@@ -29,16 +29,21 @@ from otel_langchain._skip import SkipRules
 from otel_langchain.runs._base import Run, Tracing, child_tags
 from otel_langchain.runs.chain import ChainRun
 
-#: What ``on_chain_start`` calls: ``ChainRun`` itself, or ``ChainRun`` behind the skip rules.
-ChainStart = Callable[..., object]
+#: What ``on_chain_start`` calls with a blank run (``new_run(ChainRun)``) and the hook's
+#: arguments: ``ChainRun.__init__`` itself, or the skip rules in front of it.
+ChainStart = Callable[..., None]
 
 
 def chain_start(rules: SkipRules | None) -> ChainStart:
-    """How the handler starts chain runs: without rules, exactly as if ``skip`` did not exist."""
+    """How the handler starts chain runs: without rules, exactly as if ``skip`` did not exist.
+
+    The blank ``run`` it is given is started, or left unused when the run is skipped.
+    """
     if rules is None:
-        return ChainRun
+        return ChainRun.__init__
 
     def start(
+        run: ChainRun,
         tracing: Tracing,
         run_id: UUID,
         parent_run_id: UUID | None,
@@ -48,7 +53,7 @@ def chain_start(rules: SkipRules | None) -> ChainStart:
         tags: list[str] | None,
         metadata: dict[str, Any] | None,
         kwargs: dict[str, Any],
-    ) -> object:
+    ) -> None:
         if parent_run_id is not None:
             run_type = kwargs.get("run_type") or "chain"
             name = attributes.run_name(serialized, kwargs, run_type)
@@ -57,7 +62,7 @@ def chain_start(rules: SkipRules | None) -> ChainStart:
                 started_at = runs.housekeeping()
                 parent = runs.get(parent_run_id)
                 if parent is not None:
-                    return SkippedRun(
+                    SkippedRun(
                         tracing,
                         run_id,
                         parent,
@@ -67,7 +72,9 @@ def chain_start(rules: SkipRules | None) -> ChainStart:
                         metadata=metadata,
                         started_at=started_at,
                     )
-        return ChainRun(
+                    return
+        ChainRun.__init__(
+            run,
             tracing,
             run_id,
             parent_run_id,
