@@ -14,7 +14,6 @@ import logging
 import math
 import os
 from collections.abc import Mapping, Sequence
-from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -243,15 +242,12 @@ def common(
 
 def run_id_text(run_id: Any) -> str:
     """``str(run_id)``: a UUID's canonical form, made without ``UUID.__str__`` (a Python method
-    formatting ``'%032x' % int``, 7.6 k instructions): its hex digits cut into the five
-    groups by one C call (``itemgetter`` of slices) and joined, 5.4 k."""
+    formatting ``'%032x' % int`` and joining five slices of it, 7.6 k instructions): its 16
+    bytes as 4, 2-2-2 (``bytes.hex`` puts a dash between each two) and 6, 4.7 k."""
     if isinstance(run_id, UUID):
-        return _join_groups(_uuid_groups(run_id.int.to_bytes(16, "big").hex()))
+        b = run_id.int.to_bytes(16, "big")
+        return f"{b[:4].hex()}-{b[4:10].hex('-', 2)}-{b[10:].hex()}"
     return str(run_id)
-
-
-_uuid_groups = itemgetter(slice(0, 8), slice(8, 12), slice(12, 16), slice(16, 20), slice(20, 32))
-_join_groups = "-".join
 
 
 def identifier(metadata: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
