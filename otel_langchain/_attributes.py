@@ -176,9 +176,9 @@ def request_params(
     return attrs
 
 
-def run_name(serialized: Mapping[str, Any] | None, kwargs: Mapping[str, Any], default: str) -> str:
-    """The run's name: ``name=`` kwarg, else the serialized name or class id."""
-    name = kwargs.get("name")
+def run_name(serialized: Mapping[str, Any] | None, name: object, default: str) -> str:
+    """The run's name: the ``name=`` LangChain passes the start hook, else the serialized
+    name or class id, else ``default``."""
     if isinstance(name, str) and name:
         return name
     if type(serialized) is dict or isinstance(serialized, Mapping):

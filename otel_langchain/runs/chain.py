@@ -69,10 +69,11 @@ class ChainRun(Run):
         inputs: Any,
         tags: list[str] | None,
         metadata: dict[str, Any] | None,
-        kwargs: dict[str, Any],
+        name: str | None,
+        run_type: str | None,
     ) -> None:
-        run_type = kwargs.get("run_type") or "chain"
-        name = attributes.run_name(serialized, kwargs, run_type)
+        run_type = run_type or "chain"
+        name = attributes.run_name(serialized, name, run_type)
         attrs = attributes.common(run_id, run_type, name, tags, metadata, tracing.user_ids)
         span_name = name
         self.agent = (

@@ -64,13 +64,13 @@ class ModelRun(Run):
         prompt: Any,
         tags: list[str] | None,
         metadata: dict[str, Any] | None,
-        kwargs: dict[str, Any],
+        name: str | None,
+        invocation: Any,
     ) -> None:
         """Start the span; ``prompt`` is the chat messages or the text prompts of the call."""
         learn_from_model(serialized)
         chat = operation == sc.OP_CHAT
         run_type = "chat_model" if chat else "llm"
-        invocation = kwargs.get("invocation_params")
         if type(invocation) is not dict and not isinstance(invocation, Mapping):
             invocation = None
         self.operation = operation
@@ -79,7 +79,7 @@ class ModelRun(Run):
         self.first_chunk_at: float | None = None
         #: The span id watched for another instrumentation's child span (``_dedupe``).
         self.watched: int | None = None
-        name = attributes.run_name(serialized, kwargs, run_type)
+        name = attributes.run_name(serialized, name, run_type)
         attrs = attributes.common(run_id, run_type, name, tags, metadata, tracing.user_ids)
         attrs[sc.GEN_AI_OPERATION_NAME] = operation
         if self.provider:

@@ -31,9 +31,9 @@ class RetrieverRun(Run):
         query: str,
         tags: list[str] | None,
         metadata: dict[str, Any] | None,
-        kwargs: dict[str, Any],
+        name: str | None,
     ) -> None:
-        name = attributes.run_name(serialized, kwargs, "retriever")
+        name = attributes.run_name(serialized, name, "retriever")
         attrs = attributes.common(run_id, "retriever", name, tags, metadata, tracing.user_ids)
         attrs[sc.GEN_AI_OPERATION_NAME] = sc.OP_RETRIEVAL
         Run.__init__(

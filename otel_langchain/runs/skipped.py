@@ -52,12 +52,13 @@ def chain_start(rules: SkipRules | None) -> ChainStart:
         inputs: Any,
         tags: list[str] | None,
         metadata: dict[str, Any] | None,
-        kwargs: dict[str, Any],
+        name: str | None,
+        run_type: str | None,
     ) -> None:
         if parent_run_id is not None:
-            run_type = kwargs.get("run_type") or "chain"
-            name = attributes.run_name(serialized, kwargs, run_type)
-            if rules.matches(run_type, name, tags, metadata):
+            kind = run_type or "chain"
+            named = attributes.run_name(serialized, name, kind)
+            if rules.matches(kind, named, tags, metadata):
                 runs = tracing.runs
                 started_at = runs.housekeeping()
                 parent = runs.get(parent_run_id)
@@ -66,8 +67,8 @@ def chain_start(rules: SkipRules | None) -> ChainStart:
                         tracing,
                         run_id,
                         parent,
-                        run_type=run_type,
-                        name=name,
+                        run_type=kind,
+                        name=named,
                         tags=tags,
                         metadata=metadata,
                         started_at=started_at,
@@ -82,7 +83,8 @@ def chain_start(rules: SkipRules | None) -> ChainStart:
             inputs=inputs,
             tags=tags,
             metadata=metadata,
-            kwargs=kwargs,
+            name=name,
+            run_type=run_type,
         )
 
     return start

@@ -38,14 +38,14 @@ class ToolRun(Run):
         inputs: dict[str, Any] | None,
         tags: list[str] | None,
         metadata: dict[str, Any] | None,
-        kwargs: dict[str, Any],
+        name: str | None,
+        call_id: Any,
     ) -> None:
-        name = attributes.run_name(serialized, kwargs, "tool")
+        name = attributes.run_name(serialized, name, "tool")
         attrs = attributes.common(run_id, "tool", name, tags, metadata, tracing.user_ids)
         attrs[sc.GEN_AI_OPERATION_NAME] = sc.OP_EXECUTE_TOOL
         attrs[sc.GEN_AI_TOOL_NAME] = name
         attrs[sc.GEN_AI_TOOL_TYPE] = "function"
-        call_id = kwargs.get("tool_call_id")
         if isinstance(call_id, str) and call_id:
             attrs[sc.GEN_AI_TOOL_CALL_ID] = call_id
         else:
