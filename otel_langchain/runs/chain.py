@@ -84,12 +84,13 @@ class ChainRun(Run):
         if self.agent:
             span_name, agent_attrs = attributes.agent(name)
             attrs.update(agent_attrs)
+        node = attrs.get(sc.LANGGRAPH_NODE)  # a string when set
         #: A LangGraph node's own run (not one of the runnables inside it, nor
         #: LangGraph's own ``__start__`` node, which LangGraph before 1.0 traces).
-        self.node = attrs.get(sc.LANGGRAPH_NODE) == name and not name.startswith("__")
+        self.node = node == name and not name.startswith("__")
         # LangGraph before 1.1 marks a named graph's root run in no way: a chain run
         # outside any node becomes an agent when a node run starts under it.
-        self.maybe_graph = not self.agent and run_type == "chain" and sc.LANGGRAPH_NODE not in attrs
+        self.maybe_graph = node is None and not self.agent and run_type == "chain"
         Run.__init__(
             self,
             tracing,

@@ -198,7 +198,7 @@ class ModelRun(Run):
                 watch.unwatch(self.watched)
                 self.watched = None
         finally:
-            super().release()
+            Run.release(self)
 
     # -- parts ---------------------------------------------------------------------------------
 

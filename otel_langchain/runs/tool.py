@@ -120,7 +120,7 @@ class ToolRun(Run):
                     record.set_attribute(self.span, sc.GEN_AI_TOOL_CALL_ID, call_id)
                     self._link(calls, call_id)
         finally:
-            super().finish(outputs)
+            Run.finish(self, outputs)
 
     def end_attributes(self, outputs: Any) -> dict[str, Any] | None:
         """``gen_ai.tool.call.result`` with content capture (a ``ToolMessage``'s content)."""
