@@ -129,6 +129,8 @@ json_like = st.recursive(
 )
 odd_keys = st.sampled_from([Unprintable(), object(), b"bytes", (1, "a"), uuid4(), 3.5, None])
 odd = odd_keys | st.sampled_from([{1, 2}, bytearray(b"x")])
+RUN_ID = uuid4()
+
 anything = st.recursive(
     scalars | odd,
     lambda children: (
@@ -271,8 +273,8 @@ def test_request_params_first_spelling_wins() -> None:
 def test_metadata_keys_give_the_same_attributes_every_time() -> None:
     """A key's fate is decided once: the second run with it records the same, no credential."""
     metadata = {"team": "search", "ls_provider": "openai", "api_key": "sk-live-0123456789", 7: "x"}
-    first = _attributes.common("r", "chain", "n", None, metadata)
-    second = _attributes.common("r", "chain", "n", None, dict(metadata, team="ads"))
+    first = _attributes.common(RUN_ID, "chain", "n", None, metadata)
+    second = _attributes.common(RUN_ID, "chain", "n", None, dict(metadata, team="ads"))
     assert first["langchain.metadata.team"] == "search"
     assert second["langchain.metadata.team"] == "ads"
     assert not [k for k in {*first, *second} if "api_key" in k or "ls_" in k or k.endswith("7")]
@@ -281,7 +283,7 @@ def test_metadata_keys_give_the_same_attributes_every_time() -> None:
 def test_a_secret_under_a_known_key_shape_is_learned_every_time() -> None:
     """Runs with the same metadata keys share one decision; each run's secret is still learned."""
     for value in ("sk-live-first0123456789", "sk-live-second987654321"):
-        attrs = _attributes.common("r", "chain", "n", None, {"team": value, "api_key": value})
+        attrs = _attributes.common(RUN_ID, "chain", "n", None, {"team": value, "api_key": value})
         assert attrs["langchain.metadata.team"] == value  # recorded as is, scrubbed when written
         assert _record.clean(dict(attrs))["langchain.metadata.team"] == MASK
 
@@ -303,7 +305,7 @@ class _OddKeys(Mapping[Any, Any]):
 
 def test_metadata_with_an_unhashable_key_is_read() -> None:
     for _ in range(2):
-        attrs = _attributes.common("r", "chain", "n", None, _OddKeys())
+        attrs = _attributes.common(RUN_ID, "chain", "n", None, _OddKeys())
         assert attrs["langchain.metadata.team"] == "search"
 
 
@@ -730,11 +732,7 @@ def test_tool_messages_with_non_string_ids_serialize() -> None:
 @given(run_id=st.uuids() | st.just(uuid4()))
 @example(run_id=UUID(int=0))
 @example(run_id=UUID(int=2**128 - 1))
-def test_run_id_text_is_the_uuids_canonical_form(run_id: UUID) -> None:
-    """``langchain.run_id`` is exactly ``str(run_id)``, whatever the UUID."""
-    assert _attributes.run_id_text(run_id) == str(run_id)
-
-
-def test_run_id_text_of_an_id_that_is_not_a_uuid() -> None:
-    """Another id (a string some integration passes) is recorded as its text."""
-    assert _attributes.run_id_text("run-7") == "run-7"
+def test_the_run_id_attribute_is_the_uuids_canonical_form(run_id: UUID) -> None:
+    """``langchain.run.id`` is exactly ``str(run_id)``, whatever the UUID."""
+    attrs = _attributes.common(run_id, "chain", "step", None, None)
+    assert attrs["langchain.run.id"] == str(run_id)

@@ -73,7 +73,8 @@ class ChainRun(Run):
         run_type: str | None,
     ) -> None:
         run_type = run_type or "chain"
-        name = attributes.run_name(serialized, name, run_type)
+        if type(name) is not str or not name:  # LangChain names nearly every run: no call then
+            name = attributes.run_name(serialized, name, run_type)
         attrs = attributes.common(run_id, run_type, name, tags, metadata, tracing.user_ids)
         span_name = name
         self.agent = (

@@ -33,7 +33,8 @@ class RetrieverRun(Run):
         metadata: dict[str, Any] | None,
         name: str | None,
     ) -> None:
-        name = attributes.run_name(serialized, name, "retriever")
+        if type(name) is not str or not name:  # LangChain names nearly every run: no call then
+            name = attributes.run_name(serialized, name, "retriever")
         attrs = attributes.common(run_id, "retriever", name, tags, metadata, tracing.user_ids)
         attrs[sc.GEN_AI_OPERATION_NAME] = sc.OP_RETRIEVAL
         Run.__init__(

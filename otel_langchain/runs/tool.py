@@ -41,7 +41,8 @@ class ToolRun(Run):
         name: str | None,
         call_id: Any,
     ) -> None:
-        name = attributes.run_name(serialized, name, "tool")
+        if type(name) is not str or not name:  # LangChain names nearly every run: no call then
+            name = attributes.run_name(serialized, name, "tool")
         attrs = attributes.common(run_id, "tool", name, tags, metadata, tracing.user_ids)
         attrs[sc.GEN_AI_OPERATION_NAME] = sc.OP_EXECUTE_TOOL
         attrs[sc.GEN_AI_TOOL_NAME] = name
