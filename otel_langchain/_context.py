@@ -145,7 +145,9 @@ def leave_run(run_ctx: RunContext, previous: Context, token: object) -> None:
                 node.source = target
     if followers is None:  # the common case: nothing (still held) followed this run
         _dict_update(run_ctx, previous)  # = _assign(run_ctx, previous), its usual case inline
-        if len(run_ctx) != len(previous):
+        # Keys of ours that ``previous`` lacks: none when it is a live run context (still
+        # what was current when the run started, its span key included).
+        if target is not previous and len(run_ctx) != len(previous):
             _assign(run_ctx, previous)
         run_ctx.source = target
     if target is not None:

@@ -83,11 +83,12 @@ def clean(attrs: dict[str, Any]) -> dict[str, Any]:
     """
     cache = _cache
     for key, value in attrs.items():
+        if key in _TRUSTED:  # first: every span starts with two (run id and type)
+            continue
         if type(value) is str:
-            if key not in _TRUSTED:
-                hit = cache.get(value)
-                if hit is not value:
-                    attrs[key] = hit if hit is not None else clean_text(value)
+            hit = cache.get(value)
+            if hit is not value:
+                attrs[key] = hit if hit is not None else clean_text(value)
         elif type(value) in _COMPOSITE:
             attrs[key] = _clean_value(value)
     return attrs

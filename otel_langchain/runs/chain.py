@@ -77,21 +77,20 @@ class ChainRun(Run):
             name = attributes.run_name(serialized, name, run_type)
         attrs = attributes.common(run_id, run_type, name, tags, metadata, tracing.user_ids)
         span_name = name
-        self.agent = (
-            run_type == "chain"
-            and bool(metadata or name in attributes.AGENT_NAMES)  # most runs: no call
-            and attributes.is_agent(name, metadata)
-        )
-        if self.agent:
-            span_name, agent_attrs = attributes.agent(name)
-            attrs.update(agent_attrs)
+        agent = False
+        if run_type == "chain" and (metadata or name in attributes.AGENT_NAMES):  # most: no call
+            agent = attributes.is_agent(name, metadata)
+            if agent:
+                span_name, agent_attrs = attributes.agent(name)
+                attrs.update(agent_attrs)
+        self.agent = agent
         node = attrs.get(sc.LANGGRAPH_NODE)  # a string when set
         #: A LangGraph node's own run (not one of the runnables inside it, nor
         #: LangGraph's own ``__start__`` node, which LangGraph before 1.0 traces).
-        self.node = node == name and not name.startswith("__")
+        self.node = is_node = node == name and not name.startswith("__")
         # LangGraph before 1.1 marks a named graph's root run in no way: a chain run
         # outside any node becomes an agent when a node run starts under it.
-        self.maybe_graph = node is None and not self.agent and run_type == "chain"
+        self.maybe_graph = node is None and not agent and run_type == "chain"
         Run.__init__(
             self,
             tracing,
@@ -114,9 +113,9 @@ class ChainRun(Run):
             thread = attributes.identifier(metadata, ("thread_id",))
             if thread is not None:
                 self.graph = _Graph(thread, is_resume_input(inputs))
-        if self.agent:
+        if agent:
             self._became_agent()
-        if self.node:
+        if is_node:
             self._node_started(parent_run_id, metadata)
 
     def _became_agent(self) -> None:
