@@ -9,11 +9,12 @@ line, reported once per hook and exception type by ``_safety.report``): a
 decorator re-packing LangChain's keyword arguments cost about 5 k instructions
 per callback, twice per run and once per streamed chunk.
 
-Each hook names every keyword argument LangChain passes it, used or not
-(``parent_run_id``, ``tags``, ``name``, ``invocation_params``, ...): CPython puts a
-keyword the signature does not name into the ``**kwargs`` dict it builds for the
-call, 1.3 k instructions per callback for LangChain's usual two or three (CPython
-3.11). ``**kwargs`` takes what other versions add.
+Each start, end and chunk hook names every keyword argument LangChain passes
+it, used or not (``parent_run_id``, ``tags``, ``name``, ``invocation_params``,
+...): CPython puts a keyword the signature does not name into the ``**kwargs``
+dict it builds for the call, 1.3 k instructions per callback for LangChain's
+usual two or three (CPython 3.11). ``**kwargs`` takes what other versions add.
+The error hooks, off the hot path, take them all in ``**kwargs``.
 """
 
 from __future__ import annotations
@@ -454,60 +455,28 @@ class OTelCallbackHandler(BaseCallbackHandler):
         except Exception as exc:  # our bug: logged once, never raised into the app
             report("on_retriever_end", exc)
 
-    def on_chain_error(
-        self,
-        error: BaseException,
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        tags: list[str] | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """A chain run failed, was cancelled, or was interrupted (LangGraph control flow)."""
         try:
             self._fail(run_id, error)
         except Exception as exc:  # our bug: logged once, never raised into the app
             report("on_chain_error", exc)
 
-    def on_llm_error(
-        self,
-        error: BaseException,
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        tags: list[str] | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """A model call failed."""
         try:
             self._fail(run_id, error)
         except Exception as exc:  # our bug: logged once, never raised into the app
             report("on_llm_error", exc)
 
-    def on_tool_error(
-        self,
-        error: BaseException,
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        tags: list[str] | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """A tool call failed."""
         try:
             self._fail(run_id, error)
         except Exception as exc:  # our bug: logged once, never raised into the app
             report("on_tool_error", exc)
 
-    def on_retriever_error(
-        self,
-        error: BaseException,
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        tags: list[str] | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """A retrieval failed."""
         try:
             self._fail(run_id, error)
