@@ -224,7 +224,7 @@ def common(
 
     ``langchain.run.id`` is ``str(run_id)`` made without ``UUID.__str__`` (a Python method
     formatting ``'%032x' % int`` and joining five slices of it, 7.6 k instructions): the
-    16 bytes hexed as 4, 2-2-2 (``bytes.hex`` puts a dash between each two) and 6, 4.2 k.
+    16 bytes hexed as 4, 2-2-2 (``bytes.hex`` puts a dash between each two) and 6, 4.7 k.
     (A traced run's id is a UUID: the hooks trace no other.)
     """
     b = run_id.int.to_bytes(16, "big")
